@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh VARIANT TESTS LOG: boot the VARIANT kernel under qemu, run the
+# comma-separated guest TESTS (tests/e2e/NAME.sh; "shell" for a prompt) and
+# write the serial console to LOG.  Exits non-zero, saying why, if qemu
+# fails or the guest does not finish within $KMEM_BOOT_TIMEOUT seconds.
+#
+# Machine: TCG (KVM is broken on the machines this was made on; set
+# KMEM_ACCEL=kvm to try it), 2 vCPUs, 4 GiB in three NUMA nodes:
+#   node 0: 0-2G, both CPUs           (DRAM)
+#   node 1: 2G-2.5G, no CPUs          (memmap=512M!2G: the emulated pmem)
+#   node 2: 2.5G-3G and 4G-5G         (DRAM; 4G-5G is made soft-reserved,
+#                                      memmap=1G%4G-1+0xefffffff, which
+#                                      becomes a dynamic hmem dax region)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: boot.sh VARIANT TESTS LOG} tests=${2:?} log=${3:?}
+out=$KMEM_OUT/build-$variant
+kernel=$out/arch/x86/boot/bzImage
+initrd=$KMEM_OUT/initramfs-$variant.cpio
+[ -f "$kernel" ] || die "no kernel at $kernel: run build.sh $variant"
+[ -f "$initrd" ] || die "no initramfs at $initrd: run initramfs.sh $variant"
+
+KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
+append="console=ttyS0 $KMEM_MEMMAP kmem.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
+qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G
+	-object memory-backend-ram,id=m0,size=2G
+	-object memory-backend-ram,id=m1,size=512M
+	-object memory-backend-ram,id=m2,size=1536M
+	-numa node,nodeid=0,cpus=0-1,memdev=m0
+	-numa node,nodeid=1,memdev=m1
+	-numa node,nodeid=2,memdev=m2
+	-kernel "$kernel" -initrd "$initrd" -append "$append"
+	-display none -no-reboot)
+
+if [ "$tests" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+rc=0
+timeout --foreground -k 10 "$KMEM_BOOT_TIMEOUT" "${qemu[@]}" -serial "file:$log" </dev/null >"$log.qemu" 2>&1 || rc=$?
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	die "boot[$variant]: guest did not finish within ${KMEM_BOOT_TIMEOUT}s (KMEM_BOOT_TIMEOUT); last lines of $log:
+$(tail -n 15 "$log" 2>/dev/null)"
+elif [ $rc != 0 ]; then
+	die "boot[$variant]: qemu failed (exit $rc): $(cat "$log.qemu")"
+fi
+grep -q '^KMEM-GUEST-END' "$log" ||
+	die "boot[$variant]: guest stopped before its tests finished (crash or panic?); last lines of $log:
+$(tail -n 25 "$log")"

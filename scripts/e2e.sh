@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# e2e.sh VARIANT: pack the initramfs, boot the VARIANT kernel once running
+# every guest test, and write the results to $KMEM_OUT/results/e2e-VARIANT.tap
+# ("ok - VARIANT: suite: check" lines).  Exits non-zero if any check failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: e2e.sh VARIANT}
+# The selftest runs after the others: its last case leaves dax0.0 online
+# and unbound until reboot.  kmemleak scans what all of them left behind.
+tests=${KMEM_E2E_TESTS:-daxctl,manual,state,shapes,selftest,kmemleak}
+res=$KMEM_OUT/results/e2e-$variant.tap
+log=$KMEM_OUT/results/e2e-$variant.log
+mkdir -p "$KMEM_OUT/results"
+: >"$res"
+
+"$(dirname "$0")/initramfs.sh" "$variant"
+say "e2e[$variant]: booting ($tests); console in $log"
+t0=$(date +%s)
+if "$(dirname "$0")/boot.sh" "$variant" "$tests" "$log" 2>"$log.err"; then
+	echo "ok - $variant: boot: guest ran every test and shut down ($(($(date +%s) - t0))s)" >>"$res"
+else
+	cat "$log.err" >&2
+	echo "not ok - $variant: boot: $(head -n 1 "$log.err")" >>"$res"
+fi
+
+# Guest results, tagged with the variant.
+tr -d '\r' <"$log" | sed -n 's/^\(not \)\{0,1\}ok - /&'"$variant"': /p' >>"$res"
+for t in ${tests//,/ }; do
+	grep -q "^ok - $variant: $t: \|^not ok - $variant: $t: " "$res" ||
+		echo "not ok - $variant: $t: guest test printed no results" >>"$res"
+done
+
+# Kernel splats anywhere in the run fail it.
+splat=$(tr -d '\r' <"$log" | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked' | head -n 5 || true)
+if [ -z "$splat" ]; then
+	echo "ok - $variant: kernel: no WARNING, BUG, Oops or lockdep report in the console log" >>"$res"
+else
+	echo "not ok - $variant: kernel: splat in the console log: $(echo "$splat" | head -n 1)" >>"$res"
+	echo "$splat" | sed 's/^/    /' >&2
+fi
+
+# Timings (informational).
+tr -d '\r' <"$log" | grep -E '^# [a-z]+: time ' | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
+
+cat "$res"
+p=$(grep -c '^ok ' "$res" | tr -d ' ') f=$(grep -c '^not ok ' "$res" || true)
+say "e2e[$variant]: $p ok, $f not ok"
+[ "$f" = 0 ]

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh VARIANT: pack $KMEM_OUT/initramfs-VARIANT.cpio for the kernel
+# built by build.sh VARIANT: static busybox, bash, ndctl and daxctl with
+# their shared libraries, /lib/modules/<release> (daxctl looks drivers up by
+# module name through libkmod, built-in ones too), the guest tests and the
+# kernel's dax selftest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: initramfs.sh VARIANT}
+out=$KMEM_OUT/build-$variant
+[ -d "$out/modroot/lib/modules" ] || die "no modules_install output in $out: run build.sh $variant first"
+release=$(ls "$out/modroot/lib/modules")
+root=$out/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,tests,selftests}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+
+# copy_bin BINARY: the binary and every shared library it needs.
+copy_bin() {
+	local bin lib
+	bin=$(command -v "$1") || die "$1 not found on the host: run scripts/setup.sh"
+	cp -L "$bin" "$root/usr/bin/$(basename "$bin")"
+	for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -Ln "$lib" "$root$lib" 2>/dev/null || true
+	done
+}
+copy_bin ndctl
+copy_bin daxctl
+copy_bin bash
+rm -f "$root/bin/bash" "$root/bin/sh"
+ln -s busybox "$root/bin/sh"
+
+# libkmod reads these (modules.builtin, modules.dep...) for the running
+# kernel; keep only the metadata, not the modules themselves.
+mkdir -p "$root/lib/modules"
+cp -r "$out/modroot/lib/modules/$release" "$root/lib/modules/"
+rm -f "$root/lib/modules/$release"/{build,source}
+depmod -b "$root" "$release"
+
+cp "$TOP/guest/init" "$root/init"
+cp "$TOP"/tests/e2e/*.sh "$root/tests/"
+mkdir -p "$root/selftests/dax" "$root/selftests/kselftest"
+cp "$KMEM_SRC/tools/testing/selftests/dax/dax-kmem-hotplug.sh" "$root/selftests/dax/"
+cp "$KMEM_SRC/tools/testing/selftests/kselftest/ktap_helpers.sh" "$root/selftests/kselftest/"
+chmod +x "$root/init" "$root"/tests/*.sh
+
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) >"$KMEM_OUT/initramfs-$variant.cpio"
+say "initramfs[$variant]: $KMEM_OUT/initramfs-$variant.cpio ($(du -h "$KMEM_OUT/initramfs-$variant.cpio" | cut -f1), $release)"

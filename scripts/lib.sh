@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the harness scripts.  Sourced, never executed.
+
+# Where things live.  Everything can be overridden from the environment.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${KMEM_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kmem-rs}"  # tools, ccache
+: "${KMEM_OUT:=$TOP/out}"                                   # trees, builds
+: "${KMEM_SRC:=$KMEM_OUT/linux}"                            # git kernel tree
+: "${KMEM_BRANCH:=kmem}"                                    # series branch
+: "${KMEM_BASE_DEB:=$TOP/../shared/base/linux-source-7.3_7.3.4-1~bpo13+1_all.deb}"
+: "${KMEM_BOOT_TIMEOUT:=300}"                               # seconds per boot
+: "${CCACHE_DIR:=$KMEM_CACHE/ccache}"
+export CCACHE_DIR KMEM_CACHE KMEM_OUT KMEM_SRC
+
+BASE_PKG=linux-source-7.3
+BASE_PKG_VERSION=7.3.4-1~bpo13+1
+BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+BASE_VERSION=7.3.4
+# The base commit is made with these, so its hash is the same everywhere.
+BASE_IDENT_NAME="Linux $BASE_VERSION base"
+BASE_IDENT_EMAIL="base@kmem-rs.invalid"
+BASE_DATE="2026-01-01T00:00:00Z"
+
+TOOLS=$KMEM_CACHE/tools
+BINDGEN_VERSION=0.72.1
+LIBCLANG_VERSION=18.1.1
+LIBCLANG_PATH=$TOOLS/libclang/clang/native
+export LIBCLANG_PATH
+
+# The kernel's Rust must come from Debian's rustc-web (1.96, with rust-src),
+# never from rustup's ~/.cargo/bin: mixing the two fails with E0514.
+PATH=/usr/bin:/bin:/usr/sbin:/sbin:$TOOLS/bindgen/bin:$PATH
+export PATH
+
+JOBS=${JOBS:-$(nproc)}
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Time a step: "step NAME cmd args..." prints how long it took.
+step() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	say "$name"
+	"$@" || rc=$?
+	say "$name: $( ((rc == 0)) && echo done || echo "FAILED (exit $rc)") in $(($(date +%s) - t0))s"
+	return $rc
+}
+
+# Every kernel make: ccache (through its gcc wrapper, so that HOSTCC still
+# works as rustc's linker) and the Debian Rust tools.
+kmake() {
+	PATH=/usr/lib/ccache:$PATH make -s -C "$KMEM_SRC" -j"$JOBS" \
+		RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+		HOSTRUSTC=/usr/bin/rustc RUSTFMT=/usr/bin/rustfmt \
+		BINDGEN="$TOOLS/bindgen/bin/bindgen" "$@"
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The demo: the seed's recipe, showing MemTotal and /proc/iomem before and
+# after dax0.0 becomes System RAM, and after it is given back.
+. /tests/lib.sh
+show() {
+	echo "---- $1"
+	grep -E '^(MemTotal|MemFree):' /proc/meminfo
+	for n in /sys/devices/system/node/node*; do
+		echo "$(basename $n): $(awk '/MemTotal/ { print $4, $5 }' $n/meminfo)"
+	done
+	echo "/proc/iomem (2G..3G):"
+	awk '{ split($1, r, "-") } r[1] ~ /^0*8/ || r[1] ~ /^0*9/' /proc/iomem
+}
+ndctl create-namespace -fe namespace0.0 -m devdax
+show "before: dax0.0 in devdax mode"
+echo "\$ daxctl reconfigure-device --mode=system-ram dax0.0"
+t0=$(now_ms)
+daxctl reconfigure-device --mode=system-ram dax0.0
+echo "(took $(($(now_ms) - t0)) ms)"
+show "after: dax0.0 is System RAM on node 1"
+echo "memory tiers:"
+for t in /sys/devices/virtual/memory_tiering/memory_tier*; do echo "  $(basename $t): nodes $(cat $t/nodelist)"; done
+echo "\$ daxctl reconfigure-device --mode=devdax -f dax0.0"
+t0=$(now_ms)
+daxctl reconfigure-device --mode=devdax -f dax0.0
+echo "(took $(($(now_ms) - t0)) ms)"
+show "after giving it back"

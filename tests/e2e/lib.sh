@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest-side end-to-end tests (busybox sh).  Sourced.
+#
+# Every check prints one TAP line that the host-side runner counts:
+#   ok - SUITE: what was checked
+#   not ok - SUITE: what was checked (want ..., have ...)
+#   ok - SUITE: what was checked # SKIP why
+# Lines starting with "#" are information (timings, dmesg excerpts).
+
+SUITE=${SUITE:-$(basename "$0" .sh)}
+SYS_MEM=/sys/devices/system/memory
+DAX_DEVS=/sys/bus/dax/devices
+KMEM_DRV=/sys/bus/dax/drivers/kmem
+DEVDAX_DRV=/sys/bus/dax/drivers/device_dax
+
+pass() { echo "ok - $SUITE: $1"; }
+fail() { echo "not ok - $SUITE: $1"; }
+skip() { echo "ok - $SUITE: $1 # SKIP $2"; }
+info() { echo "# $SUITE: $*"; }
+
+# check DESC CMD...: pass if CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# expect DESC WANT HAVE: pass if the two strings are equal.
+expect() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (want '$2', have '$3')"; fi
+}
+
+memtotal_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
+node_memtotal_kb() {
+	local f=/sys/devices/system/node/node$1/meminfo
+	if [ -r "$f" ]; then awk '/MemTotal:/ { print $4 }' "$f"; else echo 0; fi
+}
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+block_bytes() { echo $((0x$(cat $SYS_MEM/block_size_bytes))); }
+
+# dax_ranges DEV: "start end" (inclusive, decimal) per range of a dax device.
+dax_ranges() {
+	local d=$DAX_DEVS/$1 m s
+	if ls -d "$d"/mapping* >/dev/null 2>&1; then
+		for m in "$d"/mapping*; do
+			echo "$(($(cat "$m/start"))) $(($(cat "$m/end")))"
+		done
+	else
+		s=$(($(cat "$d/resource")))
+		echo "$s $((s + $(cat "$d/size") - 1))"
+	fi
+}
+
+# aligned_ranges DEV: "start end" (exclusive end) of each range after
+# memory-block alignment, as memory_block_aligned_range() computes it;
+# ranges too small for one block are left out.
+aligned_ranges() {
+	local bs s e
+	bs=$(block_bytes)
+	dax_ranges "$1" | while read -r s e; do
+		s=$(((s + bs - 1) / bs * bs))
+		e=$(((e + 1) / bs * bs))
+		[ "$e" -gt "$s" ] && echo "$s $e"
+	done
+}
+
+# aligned_kb DEV: what hot-adding DEV adds to MemTotal, in kB.
+aligned_kb() {
+	local s e sum=0
+	for r in $(aligned_ranges "$1" | tr ' ' :); do
+		s=${r%:*} e=${r#*:}
+		sum=$((sum + (e - s) / 1024))
+	done
+	echo $sum
+}
+
+# dev_blocks DEV: the memoryN blocks of DEV's aligned ranges.
+dev_blocks() {
+	local bs s e i
+	bs=$(block_bytes)
+	aligned_ranges "$1" | while read -r s e; do
+		i=$((s / bs))
+		while [ $i -lt $((e / bs)) ]; do
+			echo "memory$i"
+			i=$((i + 1))
+		done
+	done
+}
+
+# blocks_in_state DEV STATE: true if every block of DEV is in STATE.
+blocks_in_state() {
+	local b n=0
+	for b in $(dev_blocks "$1"); do
+		[ "$(cat $SYS_MEM/$b/state 2>/dev/null)" = "$2" ] || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+
+# blocks_on_node DEV NODE: true if every block of DEV belongs to NODE.
+blocks_on_node() {
+	local b n=0
+	for b in $(dev_blocks "$1"); do
+		[ -e "/sys/devices/system/node/node$2/$b" ] || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+
+# kmem_children DEV: how many "System RAM (kmem)" resources sit directly
+# under DEV's entries in /proc/iomem.
+kmem_children() {
+	awk -v dev="$1" '
+	function depth(s) { match(s, /^ */); return RLENGTH }
+	{ name = $0; sub(/^[^:]*: /, "", name) }
+	name == dev { d = depth($0); inside = 1; next }
+	inside && depth($0) > d { if (depth($0) == d + 2 && name == "System RAM (kmem)") n++; next }
+	{ inside = 0 }
+	END { print n + 0 }' /proc/iomem
+}
+
+# iomem_entries DEV: how many /proc/iomem entries are named DEV.
+iomem_entries() { grep -c " : $1\$" /proc/iomem; }
+
+driver_of() { basename "$(readlink "$DAX_DEVS/$1/driver" 2>/dev/null)" 2>/dev/null; }
+
+# write_attr FILE VALUE: write VALUE, print the error text ("ok" if none).
+write_attr() {
+	local err
+	if err=$( (echo "$2" >"$1") 2>&1); then echo ok; else echo "${err##*: }"; fi
+}
+
+# dmesg_since MARK: kernel messages logged after "echo MARK >/dev/kmsg".
+mark() { echo "kmem-e2e-mark $1" >/dev/kmsg; }
+dmesg_since() { dmesg | sed -n "/kmem-e2e-mark $1\$/,\$p" | sed 1d | sed 's/^\[[^]]*\] //'; }
