@@ -42,6 +42,7 @@ cover_description() {
 	insubj && /^$/ { insubj = 0; body = 1; print subj; print ""; next }
 	# format-patch appends the shortlog ("Name (N):") after the text.
 	body && /^[^ ].* \([0-9]+\):$/ { exit }
+	body && /^base-commit: / { exit }
 	body { lines[n++] = $0 }
 	END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }
 	' "$1"
