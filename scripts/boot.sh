@@ -24,7 +24,10 @@ initrd=$KMEM_OUT/initramfs-$variant.cpio
 [ -f "$initrd" ] || die "no initramfs at $initrd: run initramfs.sh $variant"
 
 KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
-append="console=ttyS0 $KMEM_MEMMAP kmem.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
+# auto-movable: "online" picks ZONE_MOVABLE while the system-wide (not
+# per-node: node 1 has no kernel memory) movable:kernel ratio allows, so
+# that memory onlined the seed's way can be offlined again.
+append="console=ttyS0 $KMEM_MEMMAP memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_numa_aware=0 kmem.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
 qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G
 	-object memory-backend-ram,id=m0,size=2G
 	-object memory-backend-ram,id=m1,size=512M

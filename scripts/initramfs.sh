@@ -35,6 +35,9 @@ copy_bin() {
 copy_bin ndctl
 copy_bin daxctl
 copy_bin bash
+# util-linux dmesg: the selftest clears the log with dmesg -C, which
+# busybox's dmesg does not know.
+copy_bin dmesg
 rm -f "$root/bin/bash" "$root/bin/sh"
 ln -s busybox "$root/bin/sh"
 

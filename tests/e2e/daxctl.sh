@@ -65,4 +65,4 @@ expect "daxctl reconfigure-device --mode=devdax -f $DEV exits 0" 0 $rc
 expect "$DEV bound to device_dax again" device_dax "$(driver_of $DEV)"
 expect "MemTotal returns to its baseline" $mt0 "$(memtotal_kb)"
 expect "node 1 MemTotal returns to its baseline" $n1_0 "$(node_memtotal_kb 1)"
-check "/proc/iomem returns to its baseline" cmp -s /tmp/iomem.0 /proc/iomem
+check "/proc/iomem returns to its baseline" same_iomem /tmp/iomem.0

@@ -41,8 +41,10 @@ block_bytes() { echo $((0x$(cat $SYS_MEM/block_size_bytes))); }
 # dax_ranges DEV: "start end" (inclusive, decimal) per range of a dax device.
 dax_ranges() {
 	local d=$DAX_DEVS/$1 m s
-	if ls -d "$d"/mapping* >/dev/null 2>&1; then
-		for m in "$d"/mapping*; do
+	# Dynamic regions list their ranges as mappingN/ (and have a
+	# write-only "mapping" attribute); static ones have resource + size.
+	if ls -d "$d"/mapping[0-9]* >/dev/null 2>&1; then
+		for m in "$d"/mapping[0-9]*; do
 			echo "$(($(cat "$m/start"))) $(($(cat "$m/end")))"
 		done
 	else
@@ -107,6 +109,17 @@ blocks_on_node() {
 	[ $n -gt 0 ]
 }
 
+# blocks_in_zone DEV ZONE: true if every block of DEV is online in ZONE
+# (valid_zones of an online block names the zone it is in).
+blocks_in_zone() {
+	local b n=0
+	for b in $(dev_blocks "$1"); do
+		[ "$(cat $SYS_MEM/$b/valid_zones 2>/dev/null)" = "$2" ] || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+
 # kmem_children DEV: how many "System RAM (kmem)" resources sit directly
 # under DEV's entries in /proc/iomem.
 kmem_children() {
@@ -133,3 +146,10 @@ write_attr() {
 # dmesg_since MARK: kernel messages logged after "echo MARK >/dev/kmsg".
 mark() { echo "kmem-e2e-mark $1" >/dev/kmsg; }
 dmesg_since() { dmesg | sed -n "/kmem-e2e-mark $1\$/,\$p" | sed 1d | sed 's/^\[[^]]*\] //'; }
+
+# same_iomem FILE: true if /proc/iomem is FILE; else print the difference.
+same_iomem() {
+	cmp -s "$1" /proc/iomem && return 0
+	diff "$1" /proc/iomem | sed 's/^/# iomem diff: /'
+	return 1
+}
