@@ -42,6 +42,9 @@ else
 	echo "$splat" | sed 's/^/    /' >&2
 fi
 
+# /proc/iomem with dax0.0 as System RAM, for comparisons across kernels.
+tr -d '\r' <"$log" | sed -n 's/^# iomem-after-add: //p' >"$KMEM_OUT/results/iomem-after-add-$variant.txt"
+
 # Timings (informational).
 tr -d '\r' <"$log" | grep -E '^# [a-z]+: time ' | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
 

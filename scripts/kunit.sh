@@ -38,7 +38,7 @@ import json, sys
 
 def walk(group, path):
     name = group.get("name", "")
-    path = path + [name] if name and name != "KUnit Test" else path
+    path = path + [name] if name and name != "KUnit Test Group" else path
     for case in group.get("test_cases", []):
         full = ".".join(path + [case["name"]])
         status = case.get("status")
