@@ -48,9 +48,10 @@ cover_description() {
 	' "$1"
 }
 
-# apply BRANCH: create BRANCH at base and git am the series onto it.
+# apply_to BRANCH [DIR]: create BRANCH at base and git am the series in DIR
+# (default patches/) onto it.
 apply_to() {
-	local branch=$1 p n=0
+	local branch=$1 PATCHES=${2:-$PATCHES} p n=0
 	need_tree
 	[ -f "$PATCHES/$COVER" ] || die "$PATCHES/$COVER missing"
 	[ -z "$(g status --porcelain -uno)" ] ||
@@ -110,6 +111,17 @@ apply)
 	apply_to "$KMEM_BRANCH"
 	;;
 export)
+	# Export, re-apply (normalizing committer and dates, as apply does
+	# everywhere), and export that: the result is what check reproduces.
+	tmpdir=$(mktemp -d)
+	trap 'rm -rf "$tmpdir"' EXIT
+	[ "$(g rev-parse --abbrev-ref HEAD)" = "$KMEM_BRANCH" ] ||
+		die "$KMEM_SRC is not on branch $KMEM_BRANCH"
+	export_to "$KMEM_BRANCH" "$tmpdir"
+	before=$(g rev-parse "$KMEM_BRANCH^{tree}")
+	apply_to "$KMEM_BRANCH" "$tmpdir" >/dev/null 2>&1
+	[ "$(g rev-parse "$KMEM_BRANCH^{tree}")" = "$before" ] ||
+		die "re-applying the exported series did not give the same tree"
 	export_to "$KMEM_BRANCH" "$PATCHES"
 	say "series: exported $(wc -l <"$PATCHES/series") patches + cover letter to $PATCHES"
 	;;
