@@ -10,7 +10,7 @@ APT_PKGS=(
 	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	ccache qemu-system-x86 ndctl daxctl busybox-static git git-email
-	python3-ply # checkpatch.pl's SPDX check
+	python3-ply python3-git # checkpatch.pl's SPDX check
 )
 
 missing_pkgs() {
