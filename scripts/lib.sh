@@ -10,7 +10,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KMEM_BASE_DEB:=$TOP/../shared/base/linux-source-7.3_7.3.4-1~bpo13+1_all.deb}"
 : "${KMEM_BOOT_TIMEOUT:=300}"                               # seconds per boot
 : "${CCACHE_DIR:=$KMEM_CACHE/ccache}"
-export CCACHE_DIR KMEM_CACHE KMEM_OUT KMEM_SRC
+# Paths below out/ are rewritten relative, so that clones share the cache.
+: "${CCACHE_BASEDIR:=$KMEM_OUT}"
+export CCACHE_DIR CCACHE_BASEDIR KMEM_CACHE KMEM_OUT KMEM_SRC
 
 BASE_PKG=linux-source-7.3
 BASE_PKG_VERSION=7.3.4-1~bpo13+1
