@@ -24,12 +24,15 @@ mkdir -p "$out"
 check_config() {
 	local cfg=$1 line opt want have
 	shift
+	# A later fragment overrides an earlier one, as in merge_config.sh.
 	cat "$@" | while read -r line; do
 		case $line in
-		CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
-		"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want=n ;;
-		*) continue ;;
+		CONFIG_*=*) echo "${line%%=*} ${line#*=}" ;;
+		"# CONFIG_"*" is not set") opt=${line#\# } && echo "${opt%% *} n" ;;
 		esac
+	done | awk '{ want[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+		END { for (i = 0; i < n; i++) print order[i], want[order[i]] }' |
+	while read -r opt want; do
 		have=$(grep -E "^$opt=" "$cfg" | cut -d= -f2- || true)
 		[ -n "$have" ] || have=n
 		[ "$have" = "$want" ] || echo "  $opt: asked for $want, got $have"
