@@ -89,15 +89,19 @@ dev_blocks() {
 	done
 }
 
-# blocks_in_state DEV STATE: true if every block of DEV is in STATE.
-blocks_in_state() {
+# blocks_all DEV FILE VALUE: true if memoryN/FILE reads VALUE for every block
+# of DEV (and DEV has blocks).
+blocks_all() {
 	local b n=0
 	for b in $(dev_blocks "$1"); do
-		[ "$(cat $SYS_MEM/$b/state 2>/dev/null)" = "$2" ] || return 1
+		[ "$(cat $SYS_MEM/$b/$2 2>/dev/null)" = "$3" ] || return 1
 		n=$((n + 1))
 	done
 	[ $n -gt 0 ]
 }
+
+# blocks_in_state DEV STATE: true if every block of DEV is in STATE.
+blocks_in_state() { blocks_all "$1" state "$2"; }
 
 # blocks_on_node DEV NODE: true if every block of DEV belongs to NODE.
 blocks_on_node() {
@@ -111,14 +115,7 @@ blocks_on_node() {
 
 # blocks_in_zone DEV ZONE: true if every block of DEV is online in ZONE
 # (valid_zones of an online block names the zone it is in).
-blocks_in_zone() {
-	local b n=0
-	for b in $(dev_blocks "$1"); do
-		[ "$(cat $SYS_MEM/$b/valid_zones 2>/dev/null)" = "$2" ] || return 1
-		n=$((n + 1))
-	done
-	[ $n -gt 0 ]
-}
+blocks_in_zone() { blocks_all "$1" valid_zones "$2"; }
 
 # kmem_children DEV: how many "System RAM (kmem)" resources sit directly
 # under DEV's entries in /proc/iomem.
