@@ -1,36 +1,64 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bisect.sh [VARIANT]: build every commit of the branch on its own (the
-# end-to-end config of VARIANT, default c) in $KMEM_OUT/build-bisect, so
-# that the series is bisectable.  Slow (a build per patch); not part of
-# ./kmem test.  Results in $KMEM_OUT/results/bisect.tap.
+# bisect.sh [VARIANT | --fast]: build every commit of the branch on its own,
+# so that the series is bisectable, and require no warnings.  Not part of
+# ./kmem test (a build per patch).  Results in $KMEM_OUT/results/bisect.tap.
+#
+#   VARIANT  a whole end-to-end kernel of VARIANT (default c) per commit, in
+#            $KMEM_OUT/build-bisect.  Slow.
+#   --fast   in the KUnit tree (x86_64, RUST=y; run ./kmem kunit first), only
+#            what the commit can break: the kernel crate and bindings (make
+#            prepare) and the directories of the files it touches.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:-c}
+mode=${1:-c}
 res=$KMEM_OUT/results/bisect.tap
-out=$KMEM_OUT/build-bisect
-mkdir -p "$KMEM_OUT/results" "$out"
+mkdir -p "$KMEM_OUT/results"
 : >"$res"
 g() { git -C "$KMEM_SRC" "$@"; }
 [ -z "$(g status --porcelain -uno)" ] || die "$KMEM_SRC has uncommitted changes"
+
+if [ "$mode" = --fast ]; then
+	out=$KMEM_OUT/kunit
+	[ -f "$out/.config" ] || die "no KUnit build tree in $out: run ./kmem kunit first"
+	build_commit() {
+		# Directories of the C, Rust and build files touched, but for
+		# rust/ and include/, which make prepare covers.
+		local dirs
+		dirs=$(g show --name-only --format= "$1" | grep -E '\.(c|h|rs)$|Makefile|Kconfig' |
+			xargs -r -n1 dirname | sort -u | grep -vE '^(include|rust)(/|$)' | sed 's|$|/|' || true)
+		kmake O="$out" ARCH=x86_64 olddefconfig &&
+			kmake O="$out" ARCH=x86_64 prepare &&
+			{ [ -z "$dirs" ] || kmake O="$out" ARCH=x86_64 $dirs; }
+	}
+else
+	out=$KMEM_OUT/build-bisect
+	frags=("$TOP/configs/e2e.config")
+	[ -f "$TOP/configs/$mode.config" ] && frags+=("$TOP/configs/$mode.config")
+	mkdir -p "$out"
+	build_commit() {
+		# Only the build's own output is checked for warnings.
+		kmake O="$out" tinyconfig >/dev/null &&
+			"$KMEM_SRC/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+				"${frags[@]}" >/dev/null 2>&1 &&
+			kmake O="$out" olddefconfig >/dev/null &&
+			kmake O="$out" bzImage modules
+	}
+fi
+
 branch=$(g rev-parse --abbrev-ref HEAD)
 trap 'g checkout -q "$branch"' EXIT
-
-frags=("$TOP/configs/e2e.config")
-[ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
+log=$out/bisect.log
 for c in $(g rev-list --reverse "base..$branch"); do
 	subj=$(g log -1 --format=%s "$c")
 	g checkout -q "$c"
-	kmake O="$out" tinyconfig >/dev/null
-	"$KMEM_SRC/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null 2>&1
-	kmake O="$out" olddefconfig >/dev/null
 	say "bisect: building $(g log -1 --format=%h "$c") $subj"
-	if kmake O="$out" bzImage modules >"$out/build.log" 2>&1 && ! grep -q 'warning:' "$out/build.log"; then
-		echo "ok - bisect: $subj builds without warnings" >>"$res"
+	if build_commit "$c" >"$log" 2>&1 && ! grep -q 'warning:' "$log"; then
+		echo "ok - bisect: $subj" >>"$res"
 	else
-		grep -E 'warning:|error:' "$out/build.log" | head -10 >&2
+		grep -E 'error|warning:' "$log" | head -10 >&2
 		echo "not ok - bisect: $subj" >>"$res"
 	fi
 done
