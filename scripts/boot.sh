@@ -13,6 +13,8 @@
 #   node 2: 2.5G-3G and 4G-5G         (DRAM; 4G-5G is made soft-reserved,
 #                                      memmap=1G%4G-1+0xefffffff, which
 #                                      becomes a dynamic hmem dax region)
+# and a virtio-mem device of 512 MiB on node 2, in the device memory area
+# above 5G, of which the guest is asked to plug 256 MiB.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +29,7 @@ KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
 # auto-movable: "online" picks ZONE_MOVABLE while the system-wide (not
 # per-node: node 1 has no kernel memory) movable:kernel ratio allows, so
 # that memory onlined the seed's way can be offlined again.
-append="console=ttyS0 $KMEM_MEMMAP memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_numa_aware=0 kmem.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
+append="console=ttyS0 $KMEM_MEMMAP memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_numa_aware=0 kmemrs.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
 qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G
 	-object memory-backend-ram,id=m0,size=2G
 	-object memory-backend-ram,id=m1,size=512M

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kunit.sh: run tools/testing/kunit/kunit.py on the branch in $KMEM_SRC with
-# configs/kunit/.kunitconfig (x86_64 under qemu, build in $KMEM_OUT/kunit)
-# and write one TAP line per test case to $KMEM_OUT/results/kunit.tap.
+# the series' own drivers/dax/kmem/.kunitconfig, as a user of the patched
+# tree would (x86_64 under qemu, build in $KMEM_OUT/kunit), and write one
+# TAP line per test case to $KMEM_OUT/results/kunit.tap.
 #
 # kunit.py asks qemu for "-accel kvm -accel hvf -accel tcg"; KVM is broken on
 # the machines this was made on and hangs the guest, so /dev/kvm is hidden
@@ -17,13 +18,16 @@ json=$KMEM_OUT/results/kunit.json
 mkdir -p "$KMEM_OUT/results" "$build"
 rm -f "$res" "$json"
 
+kunitconfig=$KMEM_SRC/drivers/dax/kmem/.kunitconfig
+[ -f "$kunitconfig" ] || die "$kunitconfig missing: is the series applied (./kmem apply)?"
+
 hide_kvm='mount --bind /dev/null /dev/kvm 2>/dev/null || true;'
 [ "${KMEM_ACCEL:-tcg}" = kvm ] && hide_kvm=
 say "kunit: kunit.py run --arch=x86_64 (build in $build; ~5 min from scratch)"
 rc=0
 PATH=/usr/lib/ccache:$PATH unshare --mount -- sh -c "$hide_kvm exec \"\$@\"" - \
 	python3 "$KMEM_SRC/tools/testing/kunit/kunit.py" run --arch=x86_64 \
-	--build_dir="$build" --kunitconfig="$TOP/configs/kunit/.kunitconfig" \
+	--build_dir="$build" --kunitconfig="$kunitconfig" \
 	--jobs="$JOBS" --timeout="${KMEM_KUNIT_TIMEOUT:-900}" --json="$json" \
 	>"$build/kunit.log" 2>&1 || rc=$?
 tail -n 40 "$build/kunit.log" | grep -E 'Testing complete|Elapsed|ERROR|FAILED|crashed' >&2 || true

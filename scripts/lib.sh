@@ -14,6 +14,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CCACHE_BASEDIR:=$KMEM_OUT}"
 export CCACHE_DIR CCACHE_BASEDIR KMEM_CACHE KMEM_OUT KMEM_SRC
 
+# The version of the series: its subjects read "[PATCH vN ...]" from v2 on.
+SERIES_VERSION=2
+
 BASE_PKG=linux-source-7.3
 BASE_PKG_VERSION=7.3.4-1~bpo13+1
 BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3

@@ -100,6 +100,7 @@ export_to() {
 			g -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.renames=true \
 			-c diff.algorithm=myers -c format.signOff=false -c format.useAutoBase=false \
 			format-patch -q --no-signature --abbrev=12 \
+			--subject-prefix="PATCH$( ((SERIES_VERSION > 1)) && echo " v$SERIES_VERSION")" \
 			--cover-letter --cover-from-description=subject --base=base \
 			-o "$dir" "base..$branch" >/dev/null
 	fi

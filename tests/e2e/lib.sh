@@ -30,6 +30,12 @@ expect() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (want '$2', have '$3')"; fi
 }
 
+# need_devdax DEV: make the pmem namespace a devdax device DEV (dax0.0) if
+# an earlier suite has not.
+need_devdax() {
+	[ -e "$DAX_DEVS/$1" ] || ndctl create-namespace -fe namespace0.0 -m devdax >/dev/null 2>&1
+}
+
 memtotal_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 node_memtotal_kb() {
 	local f=/sys/devices/system/node/node$1/meminfo

@@ -5,7 +5,7 @@
 . /tests/lib.sh
 DEV=dax0.0
 
-[ -e $DAX_DEVS/$DEV ] || ndctl create-namespace -fe namespace0.0 -m devdax >/dev/null 2>&1
+need_devdax $DEV
 [ -e $DAX_DEVS/$DEV ] || { fail "$DEV exists"; exit 0; }
 want_kb=$(aligned_kb $DEV)
 mt0=$(memtotal_kb)

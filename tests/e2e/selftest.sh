@@ -7,7 +7,7 @@
 . /tests/lib.sh
 DEV=dax0.0
 
-[ -e $DAX_DEVS/$DEV ] || ndctl create-namespace -fe namespace0.0 -m devdax >/dev/null 2>&1
+need_devdax $DEV
 daxctl reconfigure-device --no-online --mode=system-ram $DEV >/tmp/out 2>&1
 expect "bind $DEV to kmem for the selftest" kmem "$(driver_of $DEV)"
 

@@ -9,7 +9,7 @@ ST=$DAX_DEVS/$DEV/state
 EINVAL="Invalid argument"
 EBUSY="Device or resource busy"
 
-[ -e $DAX_DEVS/$DEV ] || ndctl create-namespace -fe namespace0.0 -m devdax >/dev/null 2>&1
+need_devdax $DEV
 want_kb=$(aligned_kb $DEV)
 mt0=$(memtotal_kb)
 cp /proc/iomem /tmp/iomem.0

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# kmem as a module: rmmod and modprobe, daxctl loading it on demand, and
+# rmmod while memory is stuck online, after which /proc/iomem still names
+# that memory (its names must not live in the unloaded module).  Runs after
+# the other suites but the selftest: the device it leaves stuck online is
+# carved out of the hmem region, which nothing uses after it.
+. /tests/lib.sh
+EBUSY="Device or resource busy"
+
+if ! grep -q '^kmem ' /proc/modules; then
+	skip "kmem is a module" "kmem is built in"
+	exit 0
+fi
+pass "kmem is a loaded module"
+
+H=
+for d in $DAX_DEVS/dax*; do
+	[ "$(cat $d/target_node 2>/dev/null)" = 2 ] && { H=$(basename $d); break; }
+done
+check "the hmem region's seed device exists" test -n "$H"
+[ -n "$H" ] || exit 0
+R=${H#dax}
+R=${R%.*}
+
+# Plain unload and load, three times, with no memory added by kmem.
+i=0
+while [ $i -lt 3 ]; do
+	rmmod kmem && ! grep -q '^kmem ' /proc/modules && modprobe kmem &&
+		grep -q '^kmem ' /proc/modules || break
+	i=$((i + 1))
+done
+expect "rmmod kmem; modprobe kmem, 3 times" 3 $i
+check "the kmem driver is registered again" test -d $KMEM_DRV
+
+# daxctl loads kmem by name when it is not loaded.
+need_devdax dax0.0
+mt0=$(memtotal_kb)
+cp /proc/iomem /tmp/iomem.m0
+check "rmmod kmem with no device bound" rmmod kmem
+daxctl reconfigure-device -m system-ram dax0.0 >/tmp/out 2>&1
+expect "daxctl reconfigure-device -m system-ram dax0.0 without kmem loaded" 0 $?
+check "daxctl loaded kmem" grep -q '^kmem ' /proc/modules
+expect "dax0.0 is bound to kmem" kmem "$(driver_of dax0.0)"
+expect "MemTotal grew by dax0.0's aligned size" $((mt0 + $(aligned_kb dax0.0))) "$(memtotal_kb)"
+daxctl reconfigure-device -m devdax -f dax0.0 >/tmp/out 2>&1
+expect "dax0.0 back to devdax" 0 $?
+expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
+check "/proc/iomem back to baseline" same_iomem /tmp/iomem.m0
+
+# rmmod while memory is stuck online: exit() unbinds, the memory cannot be
+# removed without offlining and stays, named, until reboot.
+M=$(daxctl create-device -r "$R" -s 256M 2>/tmp/create.err |
+	sed -n 's/.*"chardev":"\(dax[0-9.]*\)".*/\1/p')
+check "create a 256 MiB device in region $R" test -n "$M"
+[ -n "$M" ] || exit 0
+daxctl reconfigure-device -m system-ram $M >/tmp/out 2>&1
+expect "$M to system-ram (online)" 0 $?
+check "$M's blocks are online" blocks_in_state $M online
+mt1=$(memtotal_kb)
+mark stuck
+check "rmmod kmem while $M's memory is online succeeds" rmmod kmem
+msgs=$(dmesg_since stuck)
+echo "$msgs" | sed 's/^/# dmesg: /'
+check "kmem is unloaded" sh -c "! grep -q '^kmem ' /proc/modules"
+check "kmem logs 'mapping0: ... stuck online until reboot'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* stuck online until reboot'" - "$msgs"
+check "kmem logs 'Hotplug regions stuck online until reboot'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $M: Hotplug regions stuck online until reboot'" - "$msgs"
+# Reading the names of the stuck resources after the module is gone.
+expect "/proc/iomem after rmmod: $M is still reserved" 1 "$(iomem_entries $M)"
+expect "/proc/iomem after rmmod: with a 'System RAM (kmem)' child" 1 "$(kmem_children $M)"
+grep -B1 -A1 " : $M\$" /proc/iomem | sed 's/^/# iomem: /'
+expect "MemTotal keeps the stuck memory" $mt1 "$(memtotal_kb)"
+check "$M's blocks are still online" blocks_in_state $M online
+
+# The module comes back; the stuck device cannot be bound until reboot.
+check "modprobe kmem after the stuck rmmod" modprobe kmem
+expect "binding $M to kmem again fails with EBUSY" "$EBUSY" "$(write_attr $KMEM_DRV/bind $M)"
+expect "MemTotal unchanged by the refused bind" $mt1 "$(memtotal_kb)"
