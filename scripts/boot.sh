@@ -30,13 +30,15 @@ KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
 # per-node: node 1 has no kernel memory) movable:kernel ratio allows, so
 # that memory onlined the seed's way can be offlined again.
 append="console=ttyS0 $KMEM_MEMMAP memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_numa_aware=0 kmemrs.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
-qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G
+qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G,maxmem=5G
 	-object memory-backend-ram,id=m0,size=2G
 	-object memory-backend-ram,id=m1,size=512M
 	-object memory-backend-ram,id=m2,size=1536M
 	-numa node,nodeid=0,cpus=0-1,memdev=m0
 	-numa node,nodeid=1,memdev=m1
 	-numa node,nodeid=2,memdev=m2
+	-object memory-backend-ram,id=vmem0,size=512M
+	-device virtio-mem-pci,id=vm0,memdev=vmem0,node=2,requested-size=256M
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 	-display none -no-reboot)
 

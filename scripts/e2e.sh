@@ -17,7 +17,7 @@ variant=${1:?usage: e2e.sh VARIANT}
 # binds at boot and works.
 case $variant in
 *-builtin) default_tests=daxctl,shapes,kmemleak ;;
-*) default_tests=daxctl,manual,state,shapes,module,selftest,kmemleak ;;
+*) default_tests=virtio_mem,daxctl,manual,state,shapes,module,selftest,kmemleak ;;
 esac
 tests=${KMEM_E2E_TESTS:-$default_tests}
 res=$KMEM_OUT/results/e2e-$variant.tap
