@@ -36,6 +36,24 @@ need_devdax() {
 	[ -e "$DAX_DEVS/$1" ] || ndctl create-namespace -fe namespace0.0 -m devdax >/dev/null 2>&1
 }
 
+# hmem_device: the first dax device on node 2, the seed device of the hmem
+# region that the soft-reserved range (memmap=1G%4G-1+0xefffffff) makes.
+hmem_device() {
+	local d
+	for d in "$DAX_DEVS"/dax*; do
+		if [ "$(cat "$d/target_node" 2>/dev/null)" = 2 ]; then
+			basename "$d"
+			return
+		fi
+	done
+}
+
+# region_of DEV: the region number of daxR.N.
+region_of() {
+	local r=${1#dax}
+	echo "${r%.*}"
+}
+
 memtotal_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 node_memtotal_kb() {
 	local f=/sys/devices/system/node/node$1/meminfo

@@ -14,14 +14,10 @@ if ! grep -q '^kmem ' /proc/modules; then
 fi
 pass "kmem is a loaded module"
 
-H=
-for d in $DAX_DEVS/dax*; do
-	[ "$(cat $d/target_node 2>/dev/null)" = 2 ] && { H=$(basename $d); break; }
-done
+H=$(hmem_device)
 check "the hmem region's seed device exists" test -n "$H"
 [ -n "$H" ] || exit 0
-R=${H#dax}
-R=${R%.*}
+R=$(region_of "$H")
 
 # Plain unload and load, three times, with no memory added by kmem.
 i=0

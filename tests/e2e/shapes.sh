@@ -7,14 +7,10 @@
 . /tests/lib.sh
 EINVAL="Invalid argument"
 
-H=
-for d in $DAX_DEVS/dax*; do
-	[ "$(cat $d/target_node 2>/dev/null)" = 2 ] && { H=$(basename $d); break; }
-done
+H=$(hmem_device)
 check "the soft-reserved range became a dax device on node 2" test -n "$H"
 [ -n "$H" ] || exit 0
-R=${H#dax}
-R=${R%.*}
+R=$(region_of "$H")
 bs=$(block_bytes)
 
 # hmem regions are IORESOURCE_DAX_KMEM: kmem binds at boot and, with
