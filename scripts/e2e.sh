@@ -16,7 +16,7 @@ variant=${1:?usage: e2e.sh VARIANT}
 # suite.  A built-in kmem (variants *-builtin) runs the suites that show it
 # binds at boot and works.
 case $variant in
-*-builtin) default_tests=daxctl,shapes,kmemleak ;;
+*-builtin) default_tests=virtio_mem,daxctl,shapes,kmemleak ;;
 *) default_tests=virtio_mem,daxctl,manual,state,shapes,module,selftest,kmemleak ;;
 esac
 tests=${KMEM_E2E_TESTS:-$default_tests}
