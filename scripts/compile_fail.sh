@@ -21,7 +21,10 @@ res=$KMEM_OUT/results/compile-fail.tap
 work=$KMEM_OUT/compile-fail
 mkdir -p "$KMEM_OUT/results"
 : >"$res"
-[ -f "$out/rust/libkernel.rmeta" ] || die "no kernel crate in $out: run ./kmem build $variant first"
+if [ ! -f "$out/rust/libkernel.rmeta" ]; then
+	echo "not ok - compile-fail: no kernel crate in $out to build against" >"$res"
+	die "no kernel crate in $out: run ./kmem build $variant first"
+fi
 
 # extract FILE: print "LINE ERRCODE" and the body of each example, separated
 # by lines "@@@ LINE ERRCODE" / "@@@ end".
