@@ -15,6 +15,10 @@
 #                                      becomes a dynamic hmem dax region)
 # and a virtio-mem device of 512 MiB on node 2, in the device memory area
 # above 5G, of which the guest is asked to plug 256 MiB.
+#
+# KMEM_HMAT=1 adds ACPI HMAT performance data (CPUs on node 0 are every
+# node's initiator): nodes 0 and 2 are DRAM (10 ns, 10 GB/s), node 1 is
+# slower (20 ns, 5 GB/s), so the memory tiers follow from HMAT.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,13 +34,24 @@ KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
 # per-node: node 1 has no kernel memory) movable:kernel ratio allows, so
 # that memory onlined the seed's way can be offlined again.
 append="console=ttyS0 $KMEM_MEMMAP memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_numa_aware=0 kmemrs.tests=$tests panic=-1 oops=panic loglevel=6 ${KMEM_APPEND:-}"
-qemu=(qemu-system-x86_64 -machine pc -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G,maxmem=5G
+machine=pc numa1=() numa2=() hmat=()
+if [ "${KMEM_HMAT:-0}" = 1 ]; then
+	machine=pc,hmat=on numa1=(,initiator=0) numa2=(,initiator=0)
+	for t in 0 1 2; do
+		lat=10 bw=10G
+		[ $t = 1 ] && lat=20 bw=5G
+		hmat+=(-numa "hmat-lb,initiator=0,target=$t,hierarchy=memory,data-type=access-latency,latency=$lat"
+			-numa "hmat-lb,initiator=0,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw")
+	done
+fi
+qemu=(qemu-system-x86_64 -machine "$machine" -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G,maxmem=5G
 	-object memory-backend-ram,id=m0,size=2G
 	-object memory-backend-ram,id=m1,size=512M
 	-object memory-backend-ram,id=m2,size=1536M
 	-numa node,nodeid=0,cpus=0-1,memdev=m0
-	-numa node,nodeid=1,memdev=m1
-	-numa node,nodeid=2,memdev=m2
+	-numa "node,nodeid=1,memdev=m1${numa1[*]}"
+	-numa "node,nodeid=2,memdev=m2${numa2[*]}"
+	"${hmat[@]}"
 	-object memory-backend-ram,id=vmem0,size=512M
 	-device virtio-mem-pci,id=vm0,memdev=vmem0,node=2,requested-size=256M
 	-kernel "$kernel" -initrd "$initrd" -append "$append"

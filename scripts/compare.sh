@@ -1,21 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# compare.sh A B: the end-to-end runs of two variants (e.g. the C and the
-# Rust kmem driver, same tree and config) must not differ in anything the
-# driver decides.  One TAP line per aspect in $KMEM_OUT/results/compare.tap:
+# compare.sh A B [KIND]: the end-to-end (KIND e2e, the default) or
+# reliability (KIND stress) runs of two variants (e.g. the C and the Rust
+# kmem driver, same tree and config) must not differ in anything the
+# driver decides.  One TAP line per aspect in $KMEM_OUT/results/compare.tap
+# (compare-stress.tap):
 #   - the checks and their outcomes (descriptions carry MemTotal values,
 #     errnos, states);
 #   - the kernel messages of the driver ("kmem daxX.Y: ...");
 #   - /proc/iomem with dax0.0 as System RAM (but the kernel image lines);
 #   - what the guest reported: ranges, memory tiers, iomem excerpts (but
 #     timings and kmemleak totals).
+# The reliability suites inject faults at every allocation of the driver,
+# and the two drivers allocate in different places: there, the driver's
+# messages are compared as a set, and the number of injection points and
+# the counts of each error are left out (the errors themselves are not).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-a=${1:?usage: compare.sh A B} b=${2:?}
+a=${1:?usage: compare.sh A B [e2e|stress]} b=${2:?} kind=${3:-e2e}
 r=$KMEM_OUT/results
 res=$r/compare.tap
+[ "$kind" = e2e ] || res=$r/compare-$kind.tap
 : >"$res"
 
 # Guest output of one variant: the lines after KMEM-GUEST-BEGIN.  The two
@@ -23,7 +30,7 @@ res=$r/compare.tap
 # and more: seven digits) is given relative to the first one seen: what the driver adds
 # and removes must be the same to the kB.
 guest() {
-	tr -d '\r' <"$r/e2e-$1.log" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' |
+	tr -d '\r' <"$r/$kind-$1.log" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' |
 		awk '/^# iomem/ { print; next }
 		{
 			out = ""
@@ -48,26 +55,33 @@ compare() {
 	guest "$a" | eval "$filter" >"$fa" || true
 	guest "$b" | eval "$filter" >"$fb" || true
 	if [ ! -s "$fa" ]; then
-		echo "not ok - compare: $a vs $b: $aspect: nothing to compare" >>"$res"
+		echo "not ok - compare: $kind: $a vs $b: $aspect: nothing to compare" >>"$res"
 	elif diff -u --label "$a" --label "$b" "$fa" "$fb" >"$fa.diff"; then
-		echo "ok - compare: $a vs $b: same $aspect ($(wc -l <"$fa") lines)" >>"$res"
+		echo "ok - compare: $kind: $a vs $b: same $aspect ($(wc -l <"$fa") lines)" >>"$res"
 	else
-		echo "not ok - compare: $a vs $b: $aspect differ" >>"$res"
+		echo "not ok - compare: $kind: $a vs $b: $aspect differ" >>"$res"
 		sed 's/^/    /' "$fa.diff" | head -n 40 >&2
 	fi
 	rm -f "$fa" "$fb" "$fa.diff"
 }
 
 for v in "$a" "$b"; do
-	[ -s "$r/e2e-$v.log" ] || die "no end-to-end log for $v: run e2e.sh $v first"
+	[ -s "$r/$kind-$v.log" ] || die "no $kind log for $v: run ./kmem $kind $v first"
 done
 
+msgs="sed 's/^\[ *[0-9.]*\] //' | grep -E '^kmem dax[0-9]+\.[0-9]+: '"
 compare "checks and outcomes" "grep -E '^(not )?ok - '"
-compare "driver messages" "sed 's/^\[ *[0-9.]*\] //' | grep -E '^kmem dax[0-9]+\.[0-9]+: '"
-compare "/proc/iomem after hot-add" \
-	"sed -n 's/^# iomem-after-add: //p' | grep -v ' : Kernel '"
-compare "guest reports (ranges, tiers, iomem)" \
-	"grep -E '^# ' | grep -vE ' time |kmemleak|^# iomem-after-add|^# ktap: # (using|Totals)'"
+if [ "$kind" = e2e ]; then
+	compare "driver messages" "$msgs"
+	compare "/proc/iomem after hot-add" \
+		"sed -n 's/^# iomem-after-add: //p' | grep -v ' : Kernel '"
+	compare "guest reports (ranges, tiers, iomem)" \
+		"grep -E '^# ' | grep -vE ' time |kmemleak|^# iomem-after-add|^# ktap: # (using|Totals)'"
+else
+	compare "set of driver messages" "$msgs | sort -u"
+	compare "guest reports (errors, tiers, iomem)" \
+		"grep -E '^# ' | grep -vE '^# [a-z_]+: (points|results|cycles|races|time) |kmemleak|MemUsed|^# dmesg: '"
+fi
 
 cat "$res"
 ! grep -q '^not ok' "$res"

@@ -1,13 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e.sh VARIANT: pack the initramfs, boot the VARIANT kernel once running
-# every guest test, and write the results to $KMEM_OUT/results/e2e-VARIANT.tap
-# ("ok - VARIANT: suite: check" lines).  Exits non-zero if any check failed.
+# e2e.sh VARIANT [KIND]: pack the initramfs, boot the VARIANT kernel once
+# running every guest test of KIND, and write the results to
+# $KMEM_OUT/results/KIND-VARIANT.tap ("ok - VARIANT: suite: check" lines).
+# Exits non-zero if any check failed.  KIND is
+#   e2e     the end-to-end suites (default);
+#   stress  the reliability suites, in a guest booted with HMAT data
+#           (KMEM_HMAT=1), at the scale KMEM_STRESS_SCALE: quick (the
+#           bounded run of ./kmem test) or full (./kmem stress).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: e2e.sh VARIANT}
+variant=${1:?usage: e2e.sh VARIANT [e2e|stress]} kind=${2:-e2e}
 # virtio_mem runs first: it waits for the virtio-mem driver to finish
 # plugging memory at boot, after which the resource tree holds still.
 # The selftest runs after the others: its last case leaves dax0.0 online
@@ -15,18 +20,31 @@ variant=${1:?usage: e2e.sh VARIANT}
 # kmem as a module is unloaded while memory is stuck online by the module
 # suite.  A built-in kmem (variants *-builtin) runs the suites that show it
 # binds at boot and works.
-case $variant in
-*-builtin) default_tests=virtio_mem,daxctl,shapes,kmemleak ;;
-*) default_tests=virtio_mem,daxctl,manual,state,shapes,module,selftest,kmemleak ;;
+case $kind:$variant in
+e2e:*-builtin) default_tests=virtio_mem,daxctl,shapes,kmemleak ;;
+e2e:*) default_tests=virtio_mem,daxctl,manual,state,shapes,module,selftest,kmemleak ;;
+# The HMAT tier check runs first, on a node no earlier bind has typed;
+# pinned leaves dax0.0 stuck online until reboot, so it runs last.
+stress:*)
+	default_tests=hmat,badinput,faults,cycles,races,pinned,kmemleak
+	export KMEM_HMAT=1
+	scale=${KMEM_STRESS_SCALE:-quick}
+	export KMEM_APPEND="${KMEM_APPEND:-} kmemrs.scale=$scale"
+	# One boot runs every suite: seconds for all of them.
+	timeout=1500
+	[ "$scale" = full ] && timeout=5400
+	KMEM_BOOT_TIMEOUT=${KMEM_STRESS_TIMEOUT:-$timeout}
+	;;
+*) die "e2e.sh: unknown kind '$kind' (e2e or stress)" ;;
 esac
 tests=${KMEM_E2E_TESTS:-$default_tests}
-res=$KMEM_OUT/results/e2e-$variant.tap
-log=$KMEM_OUT/results/e2e-$variant.log
+res=$KMEM_OUT/results/$kind-$variant.tap
+log=$KMEM_OUT/results/$kind-$variant.log
 mkdir -p "$KMEM_OUT/results"
 : >"$res"
 
 "$(dirname "$0")/initramfs.sh" "$variant"
-say "e2e[$variant]: booting ($tests); console in $log"
+say "$kind[$variant]: booting ($tests); console in $log"
 t0=$(date +%s)
 if "$(dirname "$0")/boot.sh" "$variant" "$tests" "$log" 2>"$log.err"; then
 	echo "ok - $variant: boot: guest ran every test and shut down ($(($(date +%s) - t0))s)" >>"$res"
@@ -43,7 +61,7 @@ for t in ${tests//,/ }; do
 done
 
 # Kernel splats anywhere in the run fail it.
-splat=$(tr -d '\r' <"$log" | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked' | head -n 5 || true)
+splat=$(tr -d '\r' <"$log" | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|KASAN|UBSAN' | head -n 5 || true)
 if [ -z "$splat" ]; then
 	echo "ok - $variant: kernel: no WARNING, BUG, Oops or lockdep report in the console log" >>"$res"
 else
@@ -52,12 +70,13 @@ else
 fi
 
 # /proc/iomem with dax0.0 as System RAM, for comparisons across kernels.
-tr -d '\r' <"$log" | sed -n 's/^# iomem-after-add: //p' >"$KMEM_OUT/results/iomem-after-add-$variant.txt"
-
-# Timings (informational).
-tr -d '\r' <"$log" | grep -E '^# [a-z]+: time ' | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
+if [ "$kind" = e2e ]; then
+	tr -d '\r' <"$log" | sed -n 's/^# iomem-after-add: //p' >"$KMEM_OUT/results/iomem-after-add-$variant.txt"
+	# Timings (informational).
+	tr -d '\r' <"$log" | grep -E '^# [a-z]+: time ' | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
+fi
 
 cat "$res"
 p=$(grep -c '^ok ' "$res" | tr -d ' ') f=$(grep -c '^not ok ' "$res" || true)
-say "e2e[$variant]: $p ok, $f not ok"
+say "$kind[$variant]: $p ok, $f not ok"
 [ "$f" = 0 ]

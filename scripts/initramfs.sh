@@ -48,6 +48,13 @@ cp -r "$out/modroot/lib/modules/$release" "$root/lib/modules/"
 rm -f "$root/lib/modules/$release"/{build,source}
 depmod -b "$root" "$release"
 
+# The reliability suites' helpers (tests/tools/).
+gcc -O2 -Wall -static -o "$root/usr/bin/kmemtool" "$TOP/tests/tools/kmemtool.c" ||
+	die "cannot build tests/tools/kmemtool.c (static): install gcc and libc6-dev"
+mkdir -p "$root/usr/lib"
+gcc -O2 -Wall -shared -fPIC -o "$root/usr/lib/kmemfail.so" "$TOP/tests/tools/kmemfail.c" ||
+	die "cannot build tests/tools/kmemfail.c"
+
 cp "$TOP/guest/init" "$root/init"
 cp "$TOP"/tests/e2e/*.sh "$root/tests/"
 mkdir -p "$root/selftests/dax" "$root/selftests/kselftest"

@@ -174,3 +174,112 @@ same_iomem() {
 	diff "$1" /proc/iomem | sed 's/^/# iomem diff: /'
 	return 1
 }
+
+# scale QUICK FULL: QUICK in ./kmem test, FULL in ./kmem stress
+# (kmemrs.scale=full on the guest's command line).
+scale() { if [ "${KMEM_SCALE:-quick}" = full ]; then echo "$2"; else echo "$1"; fi; }
+
+# dev_summary DEV: what DEV's driver, state, memory blocks and resources
+# are, on one line: "driver=kmem state=online present=4 online=4
+# zone=Movable kids=1 entries=1".
+dev_summary() {
+	local dev=$1 drv st=- present=0 online=0 zone=- b
+	drv=$(driver_of "$dev")
+	[ "$drv" = kmem ] && st=$(cat "$DAX_DEVS/$dev/state" 2>/dev/null)
+	for b in $(dev_blocks "$dev"); do
+		[ -e "$SYS_MEM/$b" ] || continue
+		present=$((present + 1))
+		if [ "$(cat $SYS_MEM/$b/state)" = online ]; then
+			online=$((online + 1))
+			zone=$(cat $SYS_MEM/$b/valid_zones)
+		fi
+	done
+	echo "driver=${drv:-none} state=$st present=$present online=$online zone=$zone kids=$(kmem_children "$dev") entries=$(iomem_entries "$dev")"
+}
+
+# consistent DEV MT0 [loose]: true if DEV's driver, state, memory blocks,
+# /proc/iomem and MemTotal (MT0 with none of DEV's memory online) agree;
+# else print what was found.  "loose" ignores the state attribute, which
+# only follows writes to itself, for memory that tools online and offline
+# block by block (daxctl).
+consistent() {
+	local dev=$1 mt0=$2 mode=${3:-strict} s drv st present online zone kids entries
+	local total bs_kb ok=1
+	s=$(dev_summary "$dev")
+	set -- $s
+	drv=${1#*=} st=${2#*=} present=${3#*=} online=${4#*=} zone=${5#*=} kids=${6#*=} entries=${7#*=}
+	total=$(dev_blocks "$dev" | wc -l)
+	bs_kb=$(($(block_bytes) / 1024))
+	# MemTotal counts exactly the online blocks.
+	[ "$(memtotal_kb)" = $((mt0 + online * bs_kb)) ] || ok=0
+	case $drv in
+	kmem)
+		# One reservation per added range, each with its System RAM.
+		[ "$kids" = "$entries" ] || ok=0
+		[ "$kids" = 0 ] && [ "$present" != 0 ] && ok=0
+		[ "$kids" != 0 ] && [ "$present" = 0 ] && ok=0
+		[ "$kids" = "$(aligned_ranges "$dev" | wc -l)" ] && [ "$present" != "$total" ] && ok=0
+		if [ "$mode" = strict ]; then
+			case $st in
+			unplugged) [ "$present" = 0 ] || ok=0 ;;
+			offline) [ "$present" != 0 ] && [ "$online" = 0 ] || ok=0 ;;
+			online_kernel) [ "$present" != 0 ] && [ "$online" = "$present" ] && [ "$zone" = Normal ] || ok=0 ;;
+			online | online_movable) [ "$present" != 0 ] && [ "$online" = "$present" ] && [ "$zone" = Movable ] || ok=0 ;;
+			*) ok=0 ;;
+			esac
+		fi
+		;;
+	device_dax) [ "$present" = 0 ] && [ "$entries" = "$(dax_ranges "$dev" | wc -l)" ] || ok=0 ;;
+	*) [ "$present" = 0 ] && [ "$entries" = 0 ] || ok=0 ;;
+	esac
+	[ $ok = 1 ] && return 0
+	echo "$s MemTotal=MT0+$(($(memtotal_kb) - mt0))kB"
+	return 1
+}
+
+# errname TEXT: the errno name of an error text (as write_attr prints it).
+errname() {
+	case $1 in
+	ok) echo ok ;;
+	"Invalid argument") echo EINVAL ;;
+	"Device or resource busy") echo EBUSY ;;
+	"Cannot allocate memory"|"Out of memory") echo ENOMEM ;;
+	"No such device") echo ENODEV ;;
+	"No such file or directory") echo ENOENT ;;
+	"Permission denied") echo EACCES ;;
+	"Operation not permitted") echo EPERM ;;
+	"File exists") echo EEXIST ;;
+	"Interrupted system call") echo EINTR ;;
+	"Argument list too long") echo E2BIG ;;
+	"No space left on device") echo ENOSPC ;;
+	"Invalid or incomplete multibyte or wide character") echo EILSEQ ;;
+	*) echo "'$1'" ;;
+	esac
+}
+
+# tier_of NODE: the id of the memory tier NODE is in (empty if none).
+tier_of() {
+	local t
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		case ",$(cat $t/nodelist 2>/dev/null | tr - ,)," in
+		*,"$1",*) echo "${t##*memory_tier}" && return ;;
+		esac
+	done
+}
+
+# hmem_carve SIZE: a new device of SIZE, bound to device_dax, out of the
+# hmem region (node 2); print its name.  The region's seed device is
+# emptied first if it still holds the region (as kmem binds it at boot).
+hmem_carve() {
+	local h r
+	h=$(hmem_device)
+	[ -n "$h" ] || return 1
+	r=$(region_of "$h")
+	if [ "$(cat $DAX_DEVS/$h/size)" != 0 ]; then
+		daxctl reconfigure-device -m devdax -f "$h" >/dev/null 2>&1
+		daxctl disable-device "$h" >/dev/null 2>&1
+		daxctl reconfigure-device -s 0 "$h" >/dev/null 2>&1
+	fi
+	daxctl create-device -r "$r" -s "$1" 2>/tmp/create.err |
+		sed -n 's/.*"chardev":"\(dax[0-9.]*\)".*/\1/p'
+}

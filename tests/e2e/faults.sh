@@ -1,0 +1,174 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection at every allocation, the systematic way: for n = 1, 2, ...
+# fail the n-th fault-injection point (slab and page allocations) of one
+# operation through /proc/thread-self/fail-nth until the operation passes
+# fewer than n points.  After each injected failure the device must be
+# consistent (driver, state, memory blocks, /proc/iomem and MemTotal
+# agree), the same operation without a fault must succeed, and at the end
+# /proc/iomem and MemTotal are back at their baseline.  The number of
+# points per operation is reported ("# faults: points ..."); the errors
+# the operations returned are compared across drivers.
+. /tests/lib.sh
+DEV=dax0.0
+ST=$DAX_DEVS/$DEV/state
+DBG=/sys/kernel/debug
+# An operation has a few hundred points at most; stop a runaway sweep.
+MAX=$(scale 400 2000)
+
+if [ ! -e /proc/thread-self/fail-nth ] || [ ! -d $DBG/failslab ] || [ ! -d $DBG/fail_page_alloc ]; then
+	fail "fault injection (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS) is available"
+	exit 0
+fi
+# Fail sleeping and highmem allocations and single pages too; stay quiet
+# (every injected failure would print a stack trace).
+for f in failslab fail_page_alloc; do
+	echo N >$DBG/$f/ignore-gfp-wait
+	echo 0 >$DBG/$f/verbose
+done
+echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
+echo 0 >$DBG/fail_page_alloc/min-order
+
+need_devdax $DEV
+# dax0.0 is a device_dax-type device: kmem binds it once told its name.
+write_attr $KMEM_DRV/new_id $DEV >/dev/null
+mt0=$(memtotal_kb)
+cp /proc/iomem /tmp/iomem.f0
+
+# Set-up steps, without faults.
+to_unbound() {
+	case $(driver_of $DEV) in
+	kmem)
+		[ "$(cat $ST)" = unplugged ] || write_attr $ST unplugged >/dev/null
+		write_attr $KMEM_DRV/unbind $DEV >/dev/null
+		;;
+	device_dax) write_attr $DEVDAX_DRV/unbind $DEV >/dev/null ;;
+	esac
+	[ -z "$(driver_of $DEV)" ]
+}
+to_devdax() { to_unbound && [ "$(write_attr $DEVDAX_DRV/bind $DEV)" = ok ]; }
+to_bound() { [ "$(driver_of $DEV)" = kmem ] || { to_unbound && [ "$(write_attr $KMEM_DRV/bind $DEV)" = ok ]; }; }
+# to_state STATE: kmem bound, in STATE.
+to_state() {
+	to_bound || return 1
+	[ "$(cat $ST)" = "$1" ] && return 0
+	[ "$(cat $ST)" = unplugged ] || [ "$(write_attr $ST unplugged)" = ok ] || return 1
+	[ "$1" = unplugged ] || [ "$(write_attr $ST "$1")" = ok ] || return 1
+	[ "$(cat $ST)" = "$1" ]
+}
+# bound with its blocks offline, as a bind leaves them.
+to_offline() { to_unbound && to_bound && [ "$(cat $ST)" = offline ]; }
+to_sysram() { to_devdax && [ "$(dctl system-ram)" = "ok -" ]; }
+# daxctl MODE [FAIL-NTH]: reconfigure DEV, failing the n-th point of the
+# kernel work from daxctl's first sysfs write on; print the exit status
+# and "hit", "miss" (or "-" without faults).
+dctl() {
+	local rc hit=-
+	if [ -n "${2:-}" ]; then
+		rm -f /tmp/fail.out
+		KMEM_FAIL_NTH=$2 KMEM_FAIL_OUT=/tmp/fail.out LD_PRELOAD=/usr/lib/kmemfail.so \
+			daxctl reconfigure-device -m "$1" -f $DEV >/tmp/dctl.out 2>&1
+		rc=$?
+		hit=$(cat /tmp/fail.out 2>/dev/null || echo none)
+	else
+		daxctl reconfigure-device -m "$1" -f $DEV >/tmp/dctl.out 2>&1
+		rc=$?
+	fi
+	[ $rc = 0 ] && rc=ok || rc="exit $rc"
+	echo "$rc $hit"
+}
+goal_reached() {
+	case $1 in
+	bind) [ "$(driver_of $DEV)" = kmem ] ;;
+	unbind) [ -z "$(driver_of $DEV)" ] ;;
+	system-ram) [ "$(driver_of $DEV)" = kmem ] && blocks_in_state $DEV online ;;
+	devdax) [ "$(driver_of $DEV)" = device_dax ] ;;
+	*) [ "$(cat $ST 2>/dev/null)" = "$1" ] ;;
+	esac
+}
+
+# sweep NAME SETUP GOAL MODE: fail each point of one operation in turn.
+# The operation is a write of GOAL to the state attribute, a bind or unbind
+# of DEV, or (MODE loose) a daxctl reconfigure-device to GOAL.
+sweep() {
+	local name=$1 setup=$2 goal=$3 mode=$4 n=1 out res hit why="" errs="" points=0 t0
+	t0=$(now_ms)
+	while :; do
+		if [ $n -gt $MAX ]; then
+			why="still hitting faults after $MAX points"
+			break
+		fi
+		if ! $setup; then
+			why="n=$n: set-up ($setup) failed: $(dev_summary $DEV)"
+			break
+		fi
+		case $goal in
+		bind) out=$(kmemtool failnth $n $KMEM_DRV/bind $DEV) ;;
+		unbind) out=$(kmemtool failnth $n $KMEM_DRV/unbind $DEV) ;;
+		system-ram | devdax) out=$(dctl $goal $n) ;;
+		*) out=$(kmemtool failnth $n $ST $goal) ;;
+		esac
+		res=${out% *} hit=${out##* }
+		if ! s=$(consistent $DEV $mt0 $mode); then
+			why="n=$n ($res, $hit): inconsistent: $s"
+			break
+		fi
+		if [ "$hit" != hit ]; then
+			# The whole operation passed fewer than n points.
+			if [ "$hit" != miss ] || [ "$res" != ok ] || ! goal_reached $goal; then
+				why="n=$n: without an injected fault: $res ($hit), $(dev_summary $DEV)"
+			fi
+			break
+		fi
+		points=$n
+		case $res in
+		ok) errs="$errs ok" ;;
+		exit*) errs="$errs daxctl-$res" ;;
+		*) errs="$errs $(errname "$res")" ;;
+		esac
+		# The same operation without a fault succeeds from where the
+		# failure left the device.
+		if ! goal_reached $goal; then
+			case $goal in
+			bind) to_unbound && res=$(write_attr $KMEM_DRV/bind $DEV) ;;
+			unbind) res=$(write_attr $KMEM_DRV/unbind $DEV) ;;
+			system-ram | devdax) res=$(dctl $goal) && res=${res% *} ;;
+			*) res=$(write_attr $ST $goal) ;;
+			esac
+			if [ "$res" != ok ] || ! goal_reached $goal || ! s=$(consistent $DEV $mt0 $mode); then
+				why="n=$n: retry without a fault: $res, $(dev_summary $DEV)"
+				break
+			fi
+		fi
+		n=$((n + 1))
+	done
+	info "points $name: $points ($(($(now_ms) - t0)) ms)"
+	errs=$(echo $errs | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
+	info "results $name: $errs"
+	if [ -z "$why" ]; then
+		pass "$name: every injected failure left $DEV consistent and a retry succeeded"
+	else
+		fail "$name: $why"
+	fi
+	# What the failures returned, without counts (the drivers allocate in
+	# different places): compared across drivers.
+	info "errors $name: $(echo "$errs" | sed 's/ x[0-9]*//g')"
+}
+
+sweep "bind $DEV to kmem" to_unbound bind strict
+sweep "unbind $DEV (offline) from kmem" to_offline unbind strict
+for st in online online_movable; do
+	sweep "state unplugged -> $st" "to_state unplugged" $st strict
+done
+sweep "state online -> unplugged" "to_state online" unplugged strict
+sweep "state online_movable -> unplugged" "to_state online_movable" unplugged strict
+sweep "daxctl reconfigure-device -m system-ram" to_devdax system-ram loose
+sweep "daxctl reconfigure-device -m devdax" to_sysram devdax loose
+# Last: ZONE_NORMAL memory can take unmovable allocations and never unplug.
+sweep "state unplugged -> online_kernel" "to_state unplugged" online_kernel strict
+
+to_devdax
+expect "$DEV back to device_dax" device_dax "$(driver_of $DEV)"
+write_attr $KMEM_DRV/remove_id $DEV >/dev/null
+expect "MemTotal at baseline after the sweeps" $mt0 "$(memtotal_kb)"
+check "/proc/iomem at baseline after the sweeps" same_iomem /tmp/iomem.f0

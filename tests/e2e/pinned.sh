@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Pinned memory on the kmem node, a device carved out of the hmem region
+# (node 2, whose boot memory is all below 4G: ZONE_DMA32).  A process
+# bound to node 2 (memory policy) with mlocked memory: in ZONE_MOVABLE its
+# pages migrate (neither mlock nor a long-term pin keeps a page in
+# ZONE_MOVABLE), so the device still unplugs and the process lives on.
+# In ZONE_NORMAL (online_kernel) its page tables, unmovable kernel memory,
+# land on the device (node 2's only ZONE_NORMAL memory): unplugging fails
+# with EBUSY and leaves the device online; unbind leaves the memory stuck
+# online until reboot, with its resources kept; rmmod after that is safe;
+# once the process exits the blocks offline again through memoryN/state.
+# Runs last but kmemleak: the device stays reserved until reboot.
+. /tests/lib.sh
+EBUSY="Device or resource busy"
+
+DEV=$(hmem_carve 256M)
+check "carve a 256 MiB device out of the hmem region" test -n "$DEV"
+[ -n "$DEV" ] || exit 0
+ST=$DAX_DEVS/$DEV/state
+NODE=$(cat $DAX_DEVS/$DEV/target_node)
+mt0=$(memtotal_kb)
+daxctl reconfigure-device -N -m system-ram $DEV >/tmp/out 2>&1
+expect "daxctl reconfigure-device -N -m system-ram $DEV" 0 $?
+[ "$(driver_of $DEV)" = kmem ] || exit 0
+write_attr $ST unplugged >/dev/null
+cp /proc/iomem /tmp/iomem.p0
+
+# pin MIB: start a pinning process on NODE, print its pid.
+pin() {
+	kmemtool pin $NODE "$1" >/tmp/pin.out 2>&1 &
+	local pid=$! i=0
+	while [ $i -lt 120 ] && ! grep -q pinned /tmp/pin.out; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 1
+		i=$((i + 1))
+	done
+	grep -q pinned /tmp/pin.out || sed 's/^/# pin: /' /tmp/pin.out >&2
+	echo $pid
+}
+node_used_kb() { awk '/MemUsed:/ { print $4 }' /sys/devices/system/node/node$NODE/meminfo; }
+
+# ZONE_MOVABLE: mlocked pages migrate away.
+expect "write online_movable" ok "$(write_attr $ST online_movable)"
+u0=$(node_used_kb)
+pid=$(pin 64)
+check "a process mlocks 64 MiB on node $NODE (movable)" grep -q pinned /tmp/pin.out
+info "node $NODE MemUsed: $u0 kB before, $(node_used_kb) kB with the process"
+check "node $NODE holds the process's memory" test $(($(node_used_kb) - u0)) -ge 65536
+expect "unplug with mlocked movable memory on it succeeds" ok "$(write_attr $ST unplugged)"
+check "the process survived the migration of its memory" kill -0 $pid
+kill $pid
+wait $pid 2>/dev/null
+expect "unplugged: MemTotal at baseline" $mt0 "$(memtotal_kb)"
+check "unplugged: /proc/iomem as before" same_iomem /tmp/iomem.p0
+
+# ZONE_NORMAL: page tables on node 1 cannot move.
+expect "write online_kernel" ok "$(write_attr $ST online_kernel)"
+check "blocks in ZONE_NORMAL" blocks_in_zone $DEV Normal
+mt1=$(memtotal_kb)
+pid=$(pin 64)
+check "a process pins memory and page tables on node $NODE (kernel zone)" grep -q pinned /tmp/pin.out
+cp /proc/iomem /tmp/iomem.p1
+mark pinned
+expect "unplug with unmovable memory on it fails with EBUSY" "$EBUSY" "$(write_attr $ST unplugged)"
+msgs=$(dmesg_since pinned)
+echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+check "kmem logs 'hotremove failed, device left online: -16'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $DEV: hotremove failed, device left online: -16'" - "$msgs"
+expect "state still online_kernel" online_kernel "$(cat $ST)"
+check "every block still online" blocks_in_state $DEV online
+expect "MemTotal unchanged" $mt1 "$(memtotal_kb)"
+check "/proc/iomem unchanged" same_iomem /tmp/iomem.p1
+check "$DEV consistent" consistent $DEV $mt0
+
+mark unbind
+expect "unbind with the memory pinned" ok "$(write_attr $KMEM_DRV/unbind $DEV)"
+msgs=$(dmesg_since unbind)
+echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+expect "$DEV has no driver" "" "$(driver_of $DEV)"
+check "kmem logs 'Hotplug regions stuck online until reboot'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $DEV: Hotplug regions stuck online until reboot'" - "$msgs"
+expect "the reservation is kept" 1 "$(iomem_entries $DEV)"
+expect "with its System RAM" 1 "$(kmem_children $DEV)"
+check "every block still online" blocks_in_state $DEV online
+expect "MemTotal keeps the stuck memory" $mt1 "$(memtotal_kb)"
+if grep -q '^kmem ' /proc/modules; then
+	check "rmmod kmem with memory stuck online" rmmod kmem
+	check "/proc/iomem readable after rmmod, names intact" grep -q " : $DEV\$" /proc/iomem
+	check "modprobe kmem again" modprobe kmem
+fi
+expect "binding $DEV again fails with EBUSY while it is stuck" "$EBUSY" "$(write_attr $KMEM_DRV/bind $DEV)"
+
+kill $pid
+wait $pid 2>/dev/null
+ok=0 n=0
+for b in $(dev_blocks $DEV); do
+	n=$((n + 1))
+	[ "$(write_attr $SYS_MEM/$b/state offline)" = ok ] && ok=$((ok + 1))
+done
+expect "once the process is gone, every block offlines through memoryN/state" $n $ok
+expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
