@@ -78,7 +78,12 @@ if [ "$kind" = e2e ]; then
 	compare "guest reports (ranges, tiers, iomem)" \
 		"grep -E '^# ' | grep -vE ' time |kmemleak|^# iomem-after-add|^# ktap: # (using|Totals)'"
 else
-	compare "set of driver messages" "$msgs | sort -u"
+	# At the quick scale the sweeps fail every 7th point only, which
+	# lands on different allocations in the two drivers: their messages
+	# are compared at the full scale only.
+	faults="awk '/^# suite: / { s = \$3 } s != \"faults\"'"
+	grep -q 'kmemrs.scale=full' "$r/$kind-$a.log" && faults=cat
+	compare "set of driver messages" "$faults | $msgs | sort -u"
 	compare "guest reports (errors, tiers, iomem)" \
 		"grep -E '^# ' | grep -vE '^# [a-z_]+: (points|results|cycles|races|time) |kmemleak|MemUsed|^# dmesg: '"
 fi

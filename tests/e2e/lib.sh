@@ -283,3 +283,50 @@ hmem_carve() {
 	daxctl create-device -r "$r" -s "$1" 2>/tmp/create.err |
 		sed -n 's/.*"chardev":"\(dax[0-9.]*\)".*/\1/p'
 }
+
+# The race rounds (races.sh, blockrace.sh): T seconds each, 10 in
+# ./kmem test, 60 in ./kmem stress.  Workers act on $DEV and $ST.
+T=$(scale 10 60)
+wr() { [ "$(write_attr "$1" "$2")" = ok ]; }
+flip() { wr $ST "$1"; wr $ST unplugged; }
+blocks() {
+	local b
+	for b in $(dev_blocks $DEV); do
+		wr $SYS_MEM/$b/state "$1"
+	done
+}
+reader() { cat $ST /proc/iomem $DAX_DEVS/$DEV/size; }
+rebind() { wr $KMEM_DRV/unbind $DEV; wr $KMEM_DRV/bind $DEV; }
+
+# worker NAME CMD...: run CMD until the deadline; count runs and failures
+# in /tmp/race.NAME.
+worker() {
+	local name=$1 n=0 f=0
+	shift
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		"$@" >/dev/null 2>&1 || f=$((f + 1))
+		n=$((n + 1))
+	done
+	echo "$n $f" >/tmp/race.$name
+}
+
+# round NAME WORKER...: run the workers ("name:cmd args") for T seconds.
+round() {
+	local name=$1 w pids="" t0
+	shift
+	rm -f /tmp/race.*
+	t0=$(now_ms)
+	deadline=$((t0 + T * 1000))
+	for w in "$@"; do
+		worker ${w%%:*} ${w#*:} &
+		pids="$pids $!"
+	done
+	wait $pids
+	info "races $name: $(($(now_ms) - t0)) ms:$(for w in "$@"; do w=${w%%:*}; echo " $w $(cat /tmp/race.$w 2>/dev/null | awk '{ printf "%d runs/%d failed", $1, $2 }')"; done | tr '\n' ',')"
+	for w in "$@"; do
+		w=${w%%:*}
+		[ -s /tmp/race.$w ] || { fail "$name: worker $w did not finish"; return; }
+	done
+	pass "$name: $T s, every worker finished"
+}
+

@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A race of state writers and readers against a process onlining and
+# offlining dax0.0's memory blocks through memoryN/state, for T seconds;
+# then the device must go back to its baseline.
+#
+# Runs last: this race provokes a lockdep report that is not a deadlock,
+# after which lockdep turns itself off.  A memoryN/state write holds the
+# file's kernfs active reference and takes cpu_hotplug_lock through
+# mem_hotplug_begin(), while a removal holds cpu_hotplug_lock and waits for
+# that reference when it deletes the block's device.  Both hold
+# device_hotplug_lock, the writer through lock_device_hotplug_sysfs()'s
+# trylock (restarting the system call when it is taken), so they never run
+# at the same time; lockdep does not model the trylock.  The same report
+# comes from daxctl, virtio-mem or any other remover racing such writes,
+# with either kmem driver; scripts/e2e.sh recognizes it by its chain.
+. /tests/lib.sh
+DEV=dax0.0
+ST=$DAX_DEVS/$DEV/state
+
+need_devdax $DEV
+mt0=$(memtotal_kb)
+# new_id while device_dax holds the device: on an unbound device it would
+# bind kmem there and then.
+write_attr $KMEM_DRV/new_id $DEV >/dev/null
+write_attr $DEVDAX_DRV/unbind $DEV >/dev/null
+expect "bind $DEV to kmem" ok "$(write_attr $KMEM_DRV/bind $DEV)"
+write_attr $ST unplugged >/dev/null
+cp /proc/iomem /tmp/iomem.b0
+
+round "state writers and memoryN/state writers" \
+	"online:flip online" "movable:flip online_movable" "state:reader" \
+	"blocks_on:blocks online_movable" "blocks_off:blocks offline"
+[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
+expect "after the race: write unplugged" ok "$(write_attr $ST unplugged)"
+expect "after the race: state reads unplugged" unplugged "$(cat $ST)"
+check "after the race: $DEV consistent" consistent $DEV $mt0
+expect "after the race: MemTotal at baseline" $mt0 "$(memtotal_kb)"
+check "after the race: /proc/iomem at baseline" same_iomem /tmp/iomem.b0
+expect "after the race: online_movable works" ok "$(write_attr $ST online_movable)"
+expect "after the race: unplugged works" ok "$(write_attr $ST unplugged)"
+
+write_attr $KMEM_DRV/unbind $DEV >/dev/null
+write_attr $KMEM_DRV/remove_id $DEV >/dev/null
+expect "$DEV back to device_dax" ok "$(write_attr $DEVDAX_DRV/bind $DEV)"
