@@ -18,28 +18,11 @@
 DEV=dax0.0
 ST=$DAX_DEVS/$DEV/state
 
-need_devdax $DEV
-mt0=$(memtotal_kb)
-# new_id while device_dax holds the device: on an unbound device it would
-# bind kmem there and then.
-write_attr $KMEM_DRV/new_id $DEV >/dev/null
-write_attr $DEVDAX_DRV/unbind $DEV >/dev/null
-expect "bind $DEV to kmem" ok "$(write_attr $KMEM_DRV/bind $DEV)"
-write_attr $ST unplugged >/dev/null
-cp /proc/iomem /tmp/iomem.b0
+race_setup
 
 round "state writers and memoryN/state writers" \
 	"online:flip online" "movable:flip online_movable" "state:reader" \
 	"blocks_on:blocks online_movable" "blocks_off:blocks offline"
-[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
-expect "after the race: write unplugged" ok "$(write_attr $ST unplugged)"
-expect "after the race: state reads unplugged" unplugged "$(cat $ST)"
-check "after the race: $DEV consistent" consistent $DEV $mt0
-expect "after the race: MemTotal at baseline" $mt0 "$(memtotal_kb)"
-check "after the race: /proc/iomem at baseline" same_iomem /tmp/iomem.b0
-expect "after the race: online_movable works" ok "$(write_attr $ST online_movable)"
-expect "after the race: unplugged works" ok "$(write_attr $ST unplugged)"
+race_after
 
-write_attr $KMEM_DRV/unbind $DEV >/dev/null
-write_attr $KMEM_DRV/remove_id $DEV >/dev/null
-expect "$DEV back to device_dax" ok "$(write_attr $DEVDAX_DRV/bind $DEV)"
+race_teardown

@@ -330,3 +330,35 @@ round() {
 	pass "$name: $T s, every worker finished"
 }
 
+
+# race_setup: bind the pmem device $DEV (device_dax type) to kmem,
+# unplugged; new_id while device_dax holds the device, as on an unbound
+# device it would bind kmem there and then.  Sets mt0 and /tmp/iomem.race.
+race_setup() {
+	need_devdax $DEV
+	mt0=$(memtotal_kb)
+	write_attr $KMEM_DRV/new_id $DEV >/dev/null
+	write_attr $DEVDAX_DRV/unbind $DEV >/dev/null
+	expect "bind $DEV to kmem" ok "$(write_attr $KMEM_DRV/bind $DEV)"
+	write_attr $ST unplugged >/dev/null
+	cp /proc/iomem /tmp/iomem.race
+}
+
+# race_after: back to the baseline from whatever a race left, checked.
+race_after() {
+	[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
+	expect "after the race: write unplugged" ok "$(write_attr $ST unplugged)"
+	expect "after the race: state reads unplugged" unplugged "$(cat $ST)"
+	check "after the race: $DEV consistent" consistent $DEV $mt0
+	expect "after the race: MemTotal at baseline" $mt0 "$(memtotal_kb)"
+	check "after the race: /proc/iomem at baseline" same_iomem /tmp/iomem.race
+	expect "after the race: online_movable works" ok "$(write_attr $ST online_movable)"
+	expect "after the race: unplugged works" ok "$(write_attr $ST unplugged)"
+}
+
+# race_teardown: $DEV back to device_dax.
+race_teardown() {
+	write_attr $KMEM_DRV/unbind $DEV >/dev/null
+	write_attr $KMEM_DRV/remove_id $DEV >/dev/null
+	expect "$DEV back to device_dax" ok "$(write_attr $DEVDAX_DRV/bind $DEV)"
+}

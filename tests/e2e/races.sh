@@ -18,28 +18,13 @@
 DEV=dax0.0
 ST=$DAX_DEVS/$DEV/state
 
-need_devdax $DEV
-mt0=$(memtotal_kb)
-# new_id while device_dax holds the device: on an unbound device it would
-# bind kmem there and then.
-write_attr $KMEM_DRV/new_id $DEV >/dev/null
-write_attr $DEVDAX_DRV/unbind $DEV >/dev/null
-expect "bind $DEV to kmem" ok "$(write_attr $KMEM_DRV/bind $DEV)"
-write_attr $ST unplugged >/dev/null
-cp /proc/iomem /tmp/iomem.r0
+race_setup
 
 round "state writers and readers" \
 	"online:flip online" "movable:flip online_movable" "movable2:flip online_movable" \
 	"refused:wr $ST offline" "state:reader"
 # Back to the baseline, from whatever the race left.
-[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
-expect "after the race: write unplugged" ok "$(write_attr $ST unplugged)"
-expect "after the race: state reads unplugged" unplugged "$(cat $ST)"
-check "after the race: $DEV consistent" consistent $DEV $mt0
-expect "after the race: MemTotal at baseline" $mt0 "$(memtotal_kb)"
-check "after the race: /proc/iomem at baseline" same_iomem /tmp/iomem.r0
-expect "after the race: online_movable works" ok "$(write_attr $ST online_movable)"
-expect "after the race: unplugged works" ok "$(write_attr $ST unplugged)"
+race_after
 
 round "unbind/rebind against readers and unplug" \
 	"rebind:rebind" "state:reader" "unplug:wr $ST unplugged"
@@ -48,8 +33,6 @@ expect "after the rebind race: $DEV bound to kmem" kmem "$(driver_of $DEV)"
 write_attr $ST unplugged >/dev/null
 check "after the rebind race: $DEV consistent" consistent $DEV $mt0
 expect "after the rebind race: MemTotal at baseline" $mt0 "$(memtotal_kb)"
-check "after the rebind race: /proc/iomem at baseline" same_iomem /tmp/iomem.r0
+check "after the rebind race: /proc/iomem at baseline" same_iomem /tmp/iomem.race
 
-write_attr $KMEM_DRV/unbind $DEV >/dev/null
-write_attr $KMEM_DRV/remove_id $DEV >/dev/null
-expect "$DEV back to device_dax" ok "$(write_attr $DEVDAX_DRV/bind $DEV)"
+race_teardown
