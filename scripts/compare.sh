@@ -30,7 +30,7 @@ res=$r/compare.tap
 # and more: seven digits) is given relative to the first one seen: what the driver adds
 # and removes must be the same to the kB.
 guest() {
-	tr -d '\r' <"$r/$kind-$1.log" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' |
+	guest_output "$r/$kind-$1.log" |
 		awk '/^# iomem/ { print; next }
 		{
 			out = ""

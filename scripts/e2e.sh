@@ -78,7 +78,7 @@ known=$(tr -d '\r' <"$log" | awk '
 if [ "$known" != 0 ]; then
 	say "$kind[$variant]: the known memoryN/state lockdep report (not a deadlock: tests/e2e/blockrace.sh) was seen"
 fi
-splat=$(tr -d '\r' <"$log" | { if [ "$known" != 0 ]; then sed '0,/possible circular locking dependency detected/{/possible circular locking dependency detected/d}'; else cat; fi; } | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|KASAN|UBSAN' | head -n 5 || true)
+splat=$(tr -d '\r' <"$log" | { if [ "$known" != 0 ]; then sed '0,/possible circular locking dependency detected/{/possible circular locking dependency detected/d}'; else cat; fi; } | grep -v -E '^(ok|not ok|#) ' | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|KASAN:|UBSAN:' | head -n 5 || true)
 if [ -z "$splat" ]; then
 	echo "ok - $variant: kernel: no WARNING, BUG, Oops or lockdep report in the console log" >>"$res"
 else

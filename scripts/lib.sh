@@ -61,3 +61,9 @@ kmake() {
 		HOSTRUSTC=/usr/bin/rustc RUSTFMT=/usr/bin/rustfmt \
 		BINDGEN="$TOOLS/bindgen/bin/bindgen" "$@"
 }
+
+# guest_output LOG: what the guest printed between KMEM-GUEST-BEGIN and
+# KMEM-GUEST-END in a console log, without the markers and carriage returns.
+guest_output() {
+	tr -d '\r' <"$1" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' | sed '1d;$d'
+}

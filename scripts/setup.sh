@@ -9,7 +9,8 @@ set -euo pipefail
 APT_PKGS=(
 	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
-	ccache qemu-system-x86 ndctl daxctl busybox-static git git-email
+	ccache qemu-system-x86 ndctl daxctl busybox-static git
+	git-email libmailtools-perl libauthen-sasl-perl libio-socket-ssl-perl # ./kmem send
 	python3-ply python3-git # checkpatch.pl's SPDX check
 )
 

@@ -111,12 +111,15 @@ for start in unplugged online_movable; do
 	done
 	(long 4089 ' ' && echo) | sed 's/^/online/' >>/tmp/strings
 	while IFS= read -r s; do
-		to_state $start || { fail "set up '$start'"; break; }
-		res=$(kmemtool write $ST "$s")
-		have="$(errname "$res") $(cat $ST)"
 		w=$(want $start "$s")
 		d=$s
 		[ ${#d} -gt 40 ] && d="$(echo "$d" | cut -c1-12)... (${#s} bytes)"
+		if [ "$w" = "ok online_kernel" ] && kasan_skip "from $start: write '$d' -> $w"; then
+			continue
+		fi
+		to_state $start || { fail "set up '$start'"; break; }
+		res=$(kmemtool write $ST "$s")
+		have="$(errname "$res") $(cat $ST)"
 		expect "from $start: write '$d' -> $w" "$w" "$have"
 		if [ "$have" != "$w" ]; then bad=$((bad + 1)); fi
 		n=$((n + 1))

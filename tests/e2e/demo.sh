@@ -19,6 +19,16 @@ t0=$(now_ms)
 daxctl reconfigure-device --mode=system-ram dax0.0
 echo "(took $(($(now_ms) - t0)) ms)"
 show "after: dax0.0 is System RAM on node 1"
+# Which kmem: the C driver is drivers/dax/kmem.ko (or kmem.o built in), the
+# Rust one drivers/dax/kmem/kmem.ko (or kmem/kmem.o).
+drv=$(basename "$(readlink /sys/bus/dax/devices/dax0.0/driver)")
+mod=$(grep -m1 '/kmem.ko$' "/lib/modules/$(uname -r)/modules.dep" "/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null | sed 's/^[^:]*://; s/:.*//')
+case $mod in
+*/dax/kmem/kmem.ko) lang=Rust ;;
+*/dax/kmem.ko) lang=C ;;
+*) lang=unknown ;;
+esac
+echo "dax0.0 is bound to driver '$drv': $mod, the $lang driver"
 echo "memory tiers:"
 for t in /sys/devices/virtual/memory_tiering/memory_tier*; do echo "  $(basename $t): nodes $(cat $t/nodelist)"; done
 echo "\$ daxctl reconfigure-device --mode=devdax -f dax0.0"

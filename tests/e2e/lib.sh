@@ -16,6 +16,14 @@ DEVDAX_DRV=/sys/bus/dax/drivers/device_dax
 pass() { echo "ok - $SUITE: $1"; }
 fail() { echo "not ok - $SUITE: $1"; }
 skip() { echo "ok - $SUITE: $1 # SKIP $2"; }
+# Under KASAN, memory onlined to ZONE_NORMAL never unplugs: the KASAN
+# shadow of each block is vmalloc'ed on the block's node as it goes
+# online, i.e. into the blocks already online, and is never migrated.
+# kasan_skip WHAT: true (and WHAT skipped, saying why) on a KASAN kernel.
+kasan_skip() {
+	[ -n "$KMEM_KASAN" ] || return 1
+	skip "$1" "under KASAN online_kernel memory holds its own shadow and cannot be unplugged"
+}
 info() { echo "# $SUITE: $*"; }
 
 # check DESC CMD...: pass if CMD succeeds.

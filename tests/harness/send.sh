@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ./kmem send, end to end, without a network: the series is sent as v2 by a
+# throwaway identity through a fake sendmail that appends to an mbox, and
+# the mbox is checked as a maintainer would receive it.  TAP on stdout.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+t=$(mktemp -d)
+trap 'git -C "$KMEM_SRC" worktree remove -f "$t/am" >/dev/null 2>&1; rm -rf "$t"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok - send: $1"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok - send: $1"; [ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/#   /'; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+
+NAME="Test Sender" EMAIL="sender@example.org"
+printf '[user]\n\tname = %s\n\temail = %s\n' "$NAME" "$EMAIL" >"$t/gitconfig"
+export GIT_CONFIG_GLOBAL=$t/gitconfig
+cat >"$t/sendmail" <<EOF
+#!/bin/sh
+# sendmail -i RCPT...: append the message to an mboxrd file.
+{ echo "From sendmail@localhost Thu Jan  1 00:00:00 1970"; sed 's/^\(>*From \)/>\1/'; echo; } >>"$t/mbox"
+echo "\$@" >>"$t/rcpt"
+EOF
+chmod +x "$t/sendmail"
+
+# No identity: a clear error, nothing sent.
+out=$(GIT_CONFIG_GLOBAL=/dev/null "$TOP/scripts/send.sh" --to list@example.org --out "$t/none" 2>&1)
+rc=$?
+check "refuses to send without a git identity, saying how to set one" \
+	test $rc != 0 -a ! -e "$t/mbox" -a -n "$(echo "$out" | grep 'git config --global user.email')"
+
+if ! out=$("$TOP/scripts/send.sh" --to list@example.org -v 2 --out "$t/out" \
+	-- --smtp-server="$t/sendmail" 2>&1); then
+	nok "./kmem send -v 2 through a fake sendmail" "$(echo "$out" | tail -n 20)"
+	echo "# send: $failed of $n failed"
+	exit 1
+fi
+ok "./kmem send -v 2 through a fake sendmail"
+np=$(ls "$TOP"/patches/*.patch | grep -vc -- -cover-letter.patch)
+check "one mail per patch and a cover letter ($((np + 1)))" test "$(grep -c '^From sendmail@localhost' "$t/mbox")" = $((np + 1))
+
+# Split the mbox into one file per mail (headers unfolded).
+mkdir "$t/m"
+git mailsplit -o"$t/m" --mboxrd "$t/mbox" >/dev/null
+hdr() { awk '/^$/ { exit } { print }' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g'; }
+cover=$(grep -l '^Subject: \[PATCH v2 00/' "$t"/m/* | head -n 1)
+check "the cover letter is '[PATCH v2 00/$np]'" test -n "$cover"
+mid=$(hdr "$cover" | sed -n 's/^Message-I[dD]: *//p')
+bad=""
+for m in "$t"/m/*; do
+	[ "$m" = "$cover" ] && continue
+	h=$(hdr "$m")
+	echo "$h" | grep -q "^In-Reply-To: $mid\$" || bad="$bad $(basename "$m")"
+done
+check "every patch replies to the cover letter (shallow thread)" test -z "$bad"
+bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q "^From: $NAME <$EMAIL>\$" || basename "$m"; done)
+check "every mail is from the sender" test -z "$bad"
+check "no mail is sent to the project's placeholder address" sh -c "! grep -qi 'kmem-rs@' '$t/rcpt'"
+bad=$(for m in "$t"/m/*; do hdr "$m" | grep -qi 'kmem-rs@users' && basename "$m"; done)
+check "no mail's headers name the project address" test -z "$bad"
+bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q '^To: list@example.org$' || basename "$m"; done)
+check "every mail is To: the given address" test -z "$bad"
+bad=""
+for m in "$t"/m/*; do
+	[ "$m" = "$cover" ] && continue
+	tr=$(awk '/^---$/ { exit } { print }' "$m" | grep -E '^[A-Za-z-]+: ' | tail -n 2)
+	[ "$tr" = "Assisted-by: LLM
+Signed-off-by: $NAME <$EMAIL>" ] || bad="$bad $(basename "$m")"
+done
+check "every patch ends with Assisted-by: then the sender's Signed-off-by:" test -z "$bad"
+check "the cover letter has the range-diff against v1" grep -q '^Range-diff against v1:' "$cover"
+check "the cover letter keeps its 'Changes in v2'" grep -q '^Changes in v2' "$cover"
+# Recipients from get_maintainer.pl, per patch.
+vm=$(grep -l '^Subject: \[PATCH v2 [0-9]*/[0-9]*\] mm/vmalloc' "$t"/m/* | head -n 1)
+check "the mm/vmalloc patch goes to linux-mm" sh -c "hdr() { awk '/^\$/ { exit } { print }' \"\$1\"; }; hdr '$vm' | grep -q 'linux-mm@kvack.org'"
+rd=$(grep -l '^Subject: \[PATCH v2 [0-9]*/[0-9]*\] dax/kmem: add a Rust' "$t"/m/* | head -n 1)
+check "the Rust kmem driver goes to nvdimm and rust-for-linux" sh -c \
+	"awk '/^\$/ { exit } { print }' '$rd' | grep -q nvdimm@lists.linux.dev && awk '/^\$/ { exit } { print }' '$rd' | grep -q rust-for-linux@vger.kernel.org"
+# What a maintainer applies is the series, with the sender as maintainer.
+git -C "$KMEM_SRC" worktree add -q --detach "$t/am" base
+# (The cover letter has no patch: git am is given the patches, in the order
+# they were sent.)
+if git -C "$t/am" am -q $(ls "$t"/m/* | grep -vx "$cover") >"$t/am.log" 2>&1; then
+	ok "git am of the received mbox onto base"
+	d=$(git -C "$KMEM_SRC" diff --stat "$KMEM_BRANCH" "$(git -C "$t/am" rev-parse HEAD)" | head -n -1)
+	check "it gives the tree of patches/ but for MAINTAINERS" test "$(echo "$d" | awk '{ print $1 }')" = MAINTAINERS
+	check "whose entry names the sender" sh -c "git -C '$t/am' show HEAD:MAINTAINERS | grep -q '^M:	$NAME <$EMAIL>\$'"
+	check "the received patches pass checkpatch.pl --strict with sign-off checks" \
+		sh -c "cd '$t/am' && git format-patch -q -o '$t/fp' base..HEAD && ./scripts/checkpatch.pl --strict -q '$t'/fp/*.patch >/dev/null"
+else
+	nok "git am of the received mbox onto base" "$(tail -n 5 "$t/am.log")"
+fi
+echo "# send: $failed of $n failed"
+[ $failed = 0 ]
