@@ -13,6 +13,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 if git -C "$KMEM_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+	have=$(git -C "$KMEM_SRC" rev-parse base)
+	if [ -n "${KMEM_TREE:-}" ]; then
+		want=$(git -C "$KMEM_TREE" rev-parse -q --verify "${KMEM_TREE_REF:-HEAD}^{commit}" || true)
+		[ "$have" = "$want" ] ||
+			die "$KMEM_SRC is based on $have, but KMEM_TREE=$KMEM_TREE (${KMEM_TREE_REF:-HEAD}) is ${want:-not a commit}: move $KMEM_SRC away (or set KMEM_OUT to another directory) to use your tree"
+	elif [ "$have" != "$BASE_COMMIT" ]; then
+		say "base: note: $KMEM_SRC is based on $have (a KMEM_TREE), not the pinned $BASE_VERSION base"
+	fi
 	say "base: $KMEM_SRC already has tag base ($(git -C "$KMEM_SRC" rev-parse --short=12 base))"
 	exit 0
 fi
@@ -63,8 +71,8 @@ fi
 tmp=$KMEM_OUT/.base.tmp
 rm -rf "$tmp" && mkdir -p "$tmp/src"
 say "base: unpacking $(basename "$deb")"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/src/linux-source-7.3.tar.xz
-tar -xJf "$tmp/usr/src/linux-source-7.3.tar.xz" -C "$tmp/src" --strip-components=1
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/src/$BASE_PKG.tar.xz
+tar -xJf "$tmp/usr/src/$BASE_PKG.tar.xz" -C "$tmp/src" --strip-components=1
 rm -rf "$tmp/usr"
 [ "$(make -s -C "$tmp/src" kernelversion)" = "$BASE_VERSION" ] ||
 	die "unpacked tree is not $BASE_VERSION"
@@ -80,6 +88,8 @@ GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
 	g commit -q --no-gpg-sign -m "Linux $BASE_VERSION" \
 	-m "Unpacked from Debian's $BASE_PKG $BASE_PKG_VERSION."
 g tag base
+[ "$(g rev-parse base)" = "$BASE_COMMIT" ] ||
+	die "the base commit is $(g rev-parse base), not the pinned $BASE_COMMIT: the package or git changed; report it"
 mv "$tmp/src" "$KMEM_SRC"
 rm -rf "$tmp"
 say "base: $KMEM_SRC at $(git -C "$KMEM_SRC" rev-parse base)"

@@ -35,16 +35,9 @@ if [ "$mode" = --fast ]; then
 	}
 else
 	out=$KMEM_OUT/build-bisect
-	frags=("$TOP/configs/e2e.config")
-	[ -f "$TOP/configs/$mode.config" ] && frags+=("$TOP/configs/$mode.config")
-	mkdir -p "$out"
 	build_commit() {
-		# Only the build's own output is checked for warnings.
-		kmake O="$out" tinyconfig >/dev/null &&
-			"$KMEM_SRC/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-				"${frags[@]}" >/dev/null 2>&1 &&
-			kmake O="$out" olddefconfig >/dev/null &&
-			kmake O="$out" bzImage modules
+		# build.sh's own config check; its log is checked for warnings.
+		KMEM_BUILD_DIR=$out "$(dirname "$0")/build.sh" "$mode" && cat "$out/build.log"
 	}
 fi
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build.sh VARIANT: configure and build the end-to-end kernel of one variant
-# of the branch in $KMEM_SRC into $KMEM_OUT/build-VARIANT.
+# of the branch in $KMEM_SRC into $KMEM_OUT/build-VARIANT (or
+# $KMEM_BUILD_DIR: scripts/bisect.sh builds each commit this way).
 #
 # The config is tinyconfig + configs/e2e.config + configs/VARIANT.config (if
 # present), merged with the kernel's merge_config.sh.  Every option the
@@ -12,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: build.sh VARIANT (e.g. c)}
-out=$KMEM_OUT/build-$variant
+out=${KMEM_BUILD_DIR:-$KMEM_OUT/build-$variant}
 frags=("$TOP/configs/e2e.config")
 [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
 

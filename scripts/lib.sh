@@ -7,7 +7,6 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KMEM_OUT:=$TOP/out}"                                   # trees, builds
 : "${KMEM_SRC:=$KMEM_OUT/linux}"                            # git kernel tree
 : "${KMEM_BRANCH:=kmem}"                                    # series branch
-: "${KMEM_BASE_DEB:=$TOP/../shared/base/linux-source-7.3_7.3.4-1~bpo13+1_all.deb}"
 : "${KMEM_BOOT_TIMEOUT:=300}"                               # seconds per boot
 : "${CCACHE_DIR:=$KMEM_CACHE/ccache}"
 # Paths below out/ are rewritten relative, so that clones share the cache.
@@ -19,12 +18,15 @@ SERIES_VERSION=2
 
 BASE_PKG=linux-source-7.3
 BASE_PKG_VERSION=7.3.4-1~bpo13+1
+: "${KMEM_BASE_DEB:=$TOP/../shared/base/${BASE_PKG}_${BASE_PKG_VERSION}_all.deb}"
 BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
 BASE_VERSION=7.3.4
 # The base commit is made with these, so its hash is the same everywhere.
 BASE_IDENT_NAME="Linux $BASE_VERSION base"
 BASE_IDENT_EMAIL="base@kmem-rs.invalid"
 BASE_DATE="2026-01-01T00:00:00Z"
+# ... and this is its hash (scripts/base.sh checks it).
+BASE_COMMIT=635b4d00e593d9c51f446eb062226def31904f78
 
 TOOLS=$KMEM_CACHE/tools
 BINDGEN_VERSION=0.72.1
@@ -66,4 +68,20 @@ kmake() {
 # KMEM-GUEST-END in a console log, without the markers and carriage returns.
 guest_output() {
 	tr -d '\r' <"$1" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' | sed '1d;$d'
+}
+
+# tapify FILE: make a results file TAP 13 (a version line, the plan, test
+# numbers), whatever it was (the suites append "ok - ..." lines to it).
+# Idempotent: old numbers and plans are replaced.
+tapify() {
+	awk '
+	/^TAP version / || /^1\.\.[0-9]+$/ { next }
+	/^not ok( [0-9]+)?( |$)/ { sub(/^not ok( [0-9]+)?/, "not ok " ++n) }
+	/^ok( [0-9]+)?( |$)/ { sub(/^ok( [0-9]+)?/, "ok " ++n) }
+	{ line[++l] = $0 }
+	END {
+		print "TAP version 13"
+		print "1.." n
+		for (i = 1; i <= l; i++) print line[i]
+	}' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }

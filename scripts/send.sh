@@ -77,6 +77,8 @@ wt=$KMEM_OUT/send/tree
 g worktree remove -f "$wt" >/dev/null 2>&1 || rm -rf "$wt"
 g worktree prune
 g worktree add -q --detach "$wt" base
+cleanup() { g worktree remove -f "$wt" >/dev/null 2>&1 || true; [ -z "${pdir:-}" ] || rm -rf "$pdir"; }
+trap cleanup EXIT
 w() { git -C "$wt" "$@"; }
 n=0
 for p in $(cd "$PATCHES" && ls ./*.patch | sed 's|^\./||' | grep -vx "$COVER"); do
@@ -144,7 +146,6 @@ if [ "$version" -gt 1 ]; then
 	elif git -C "$TOP" cat-file -e "$prev:patches/$COVER" 2>/dev/null; then
 		# A version kept in this repository's history: apply it.
 		pdir=$(mktemp -d)
-		trap 'rm -rf "$pdir"' EXIT
 		git -C "$TOP" archive "$prev" patches | tar -x -C "$pdir"
 		g worktree add -q --detach "$pdir/tree" base
 		for p in $(cd "$pdir/patches" && ls ./*.patch | sed 's|^\./||' | grep -vx "$COVER"); do

@@ -5,8 +5,16 @@
 #
 #   series.sh apply    (re)create the branch from base + patches/ with git am
 #   series.sh export   write the branch back to patches/ (deterministic)
-#   series.sh check    apply to a scratch branch, export to a scratch dir and
-#                      compare byte for byte with patches/
+#   series.sh check    apply to a scratch worktree, export to a scratch dir
+#                      and compare byte for byte with patches/
+#   series.sh fresh    exit 0 if the branch is what patches/ was when it was
+#                      last applied or exported, and patches/ has not changed
+#
+# export and check work in a scratch worktree: the tree the kernels are
+# built from is not touched (no rebuilds), HEAD may be anything, and a
+# failure leaves the branch as it was.  Against a base other than the
+# pinned one (KMEM_TREE), check ignores the lines that name commits
+# ("From <sha>", "base-commit:"), which differ by construction.
 #
 # The cover letter is patches/0000-cover-letter.patch.  Its subject and text
 # are the branch description: edit them with
@@ -29,9 +37,23 @@ need_tree() {
 		die "no base tree at $KMEM_SRC: run scripts/base.sh (or ./kmem base) first"
 }
 
+# The patches of a series directory, in order, without the cover letter.
 series_files() {
-	[ -f "$PATCHES/series" ] || die "$PATCHES/series missing"
-	grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series"
+	(cd "${1:-$PATCHES}" && ls ./*.patch 2>/dev/null | sed 's|^\./||' | grep -vx "$COVER") || true
+}
+
+# A fingerprint of a series directory, and the one recorded for a branch
+# when it was last applied or exported (with the commit it was at).
+patches_hash() { cat "${1:-$PATCHES}"/*.patch | sha256sum | cut -d' ' -f1; }
+stamp() { g config "branch.$1.kmem-patches" "$(patches_hash "${2:-$PATCHES}") $(g rev-parse "$1")"; }
+
+# scratch_tree NAME: a worktree of $KMEM_SRC at base, removed on exit.
+scratch_tree() {
+	local d=$KMEM_OUT/.$1
+	g worktree remove -f "$d" >/dev/null 2>&1 || rm -rf "$d"
+	g worktree prune
+	g worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
+	echo "$d"
 }
 
 # Subject and body of the cover letter, as a branch description.
@@ -48,27 +70,28 @@ cover_description() {
 	' "$1"
 }
 
-# apply_to BRANCH [DIR]: create BRANCH at base and git am the series in DIR
-# (default patches/) onto it.
+# apply_to BRANCH [DIR [TREE]]: create BRANCH at base and git am the series
+# in DIR (default patches/) onto it, in the worktree TREE (default
+# $KMEM_SRC, whose uncommitted changes it refuses to throw away).
 apply_to() {
-	local branch=$1 PATCHES=${2:-$PATCHES} p n=0
+	local branch=$1 PATCHES=${2:-$PATCHES} tree=${3:-$KMEM_SRC} p n=0
+	t() { git -C "$tree" -c core.autocrlf=false "$@"; }
 	need_tree
 	[ -f "$PATCHES/$COVER" ] || die "$PATCHES/$COVER missing"
-	[ -z "$(g status --porcelain -uno)" ] ||
-		die "$KMEM_SRC has uncommitted changes; commit (and export) or stash them first"
-	g am --abort >/dev/null 2>&1 || true
-	g checkout -q -f -B "$branch" base
-	for p in $(series_files); do
-		[ -f "$PATCHES/$p" ] || die "series names $p, which is not in $PATCHES"
+	[ -z "$(t status --porcelain -uno)" ] ||
+		die "$tree has uncommitted changes; commit (and ./kmem export) or stash them first"
+	t am --abort >/dev/null 2>&1 || true
+	t checkout -q -f -B "$branch" base
+	for p in $(series_files "$PATCHES"); do
 		if ! GIT_COMMITTER_NAME=$COMMITTER_NAME GIT_COMMITTER_EMAIL=$COMMITTER_EMAIL \
-			g am -q --committer-date-is-author-date --no-gpg-sign "$PATCHES/$p"; then
-			g am --abort >/dev/null 2>&1 || true
-			die "patch $p does not apply onto base ($(g rev-parse --short=12 base)); fix it in the tree and re-export"
+			t am -q --committer-date-is-author-date --no-gpg-sign "$PATCHES/$p"; then
+			t am --abort >/dev/null 2>&1 || true
+			die "patch $p does not apply onto base ($(g rev-parse --short=12 base)); fix it in the tree and ./kmem export"
 		fi
 		n=$((n + 1))
 	done
 	g config "branch.$branch.description" "$(cover_description "$PATCHES/$COVER")"
-	say "series: $n patches applied on branch $branch of $KMEM_SRC"
+	say "series: $n patches applied on branch $branch of $tree"
 }
 
 # export_to BRANCH DIR: write the branch as patches into DIR.
@@ -104,46 +127,66 @@ export_to() {
 			--cover-letter --cover-from-description=subject --base=base \
 			-o "$dir" "base..$branch" >/dev/null
 	fi
-	(cd "$dir" && ls ./*.patch | sed 's|^\./||' | grep -vx "$COVER") >"$dir/series" || true
+	rm -f "$dir/series"
+}
+
+# same_series A B: the two series directories are the same, to the byte, or
+# but for the lines naming commits when the base is not the pinned one.
+same_series() {
+	if [ "$(g rev-parse base)" = "$BASE_COMMIT" ]; then
+		diff -ru "$1" "$2"
+	else
+		diff -ru -I '^From [0-9a-f]\{40\} ' -I '^base-commit: ' "$1" "$2"
+	fi
 }
 
 case ${1:-} in
 apply)
 	apply_to "$KMEM_BRANCH"
+	stamp "$KMEM_BRANCH"
 	;;
 export)
-	# Export, re-apply (normalizing committer and dates, as apply does
-	# everywhere), and export that: the result is what check reproduces.
-	tmpdir=$(mktemp -d)
-	trap 'rm -rf "$tmpdir"' EXIT
+	# Export, re-apply in a scratch worktree (normalizing committer and
+	# dates, as apply does everywhere) and export that: the result is what
+	# check reproduces.  The branch moves to the re-applied commits only
+	# once they are known to give the same tree.
+	g rev-parse -q --verify "refs/heads/$KMEM_BRANCH" >/dev/null ||
+		die "no branch $KMEM_BRANCH in $KMEM_SRC: ./kmem apply first"
 	[ "$(g rev-parse --abbrev-ref HEAD)" = "$KMEM_BRANCH" ] ||
-		die "$KMEM_SRC is not on branch $KMEM_BRANCH"
+		die "$KMEM_SRC is not on branch $KMEM_BRANCH: git -C $KMEM_SRC checkout $KMEM_BRANCH"
+	[ -z "$(g status --porcelain -uno)" ] ||
+		die "$KMEM_SRC has uncommitted changes: commit them to the patch they belong to first"
+	tmpdir=$(mktemp -d)
+	wt=$(scratch_tree export)
+	trap 'rm -rf "$tmpdir"; g worktree remove -f "$wt" >/dev/null 2>&1; g branch -q -D kmem-export >/dev/null 2>&1' EXIT
 	export_to "$KMEM_BRANCH" "$tmpdir"
-	before=$(g rev-parse "$KMEM_BRANCH^{tree}")
-	apply_to "$KMEM_BRANCH" "$tmpdir" >/dev/null 2>&1
-	[ "$(g rev-parse "$KMEM_BRANCH^{tree}")" = "$before" ] ||
-		die "re-applying the exported series did not give the same tree"
-	export_to "$KMEM_BRANCH" "$PATCHES"
-	say "series: exported $(wc -l <"$PATCHES/series") patches + cover letter to $PATCHES"
+	apply_to kmem-export "$tmpdir" "$wt" >/dev/null
+	[ "$(g rev-parse "kmem-export^{tree}")" = "$(g rev-parse "$KMEM_BRANCH^{tree}")" ] ||
+		die "re-applying the exported series did not give the tree of $KMEM_BRANCH; patches/ and $KMEM_BRANCH are unchanged"
+	export_to kmem-export "$PATCHES"
+	# Same tree: the index and the files stay as they are.
+	g reset -q --soft kmem-export
+	stamp "$KMEM_BRANCH"
+	say "series: exported $(series_files | wc -l) patches + cover letter to $PATCHES"
 	;;
 check)
 	tmpdir=$(mktemp -d)
-	trap 'rm -rf "$tmpdir"' EXIT
-	prev=$(g rev-parse --abbrev-ref HEAD 2>/dev/null || true)
-	apply_to kmem-check
+	wt=$(scratch_tree check)
+	trap 'rm -rf "$tmpdir" "$tmpdir.diff"; g worktree remove -f "$wt" >/dev/null 2>&1; g branch -q -D kmem-check >/dev/null 2>&1' EXIT
+	apply_to kmem-check "$PATCHES" "$wt" >/dev/null
 	export_to kmem-check "$tmpdir"
-	[ -n "$prev" ] && [ "$prev" != HEAD ] && g checkout -q -f "$prev"
-	g branch -q -D kmem-check
-	if ! diff -ru "$PATCHES" "$tmpdir" >"$tmpdir.diff" 2>&1; then
+	if ! same_series "$PATCHES" "$tmpdir" >"$tmpdir.diff" 2>&1; then
 		cat "$tmpdir.diff" >&2
-		rm -f "$tmpdir.diff"
 		die "series round trip differs: patches/ is not what the branch exports (see diff above)"
 	fi
-	rm -f "$tmpdir.diff"
-	say "series: round trip of $(wc -l <"$PATCHES/series") patches is byte-identical"
+	say "series: round trip of $(series_files | wc -l) patches is $([ "$(g rev-parse base)" = "$BASE_COMMIT" ] && echo byte-identical || echo "identical but for commit ids (base is not the pinned one)")"
+	;;
+fresh)
+	rec=$(g config "branch.$KMEM_BRANCH.kmem-patches" || true)
+	[ -n "$rec" ] && [ "$rec" = "$(patches_hash) $(g rev-parse "$KMEM_BRANCH")" ]
 	;;
 *)
-	echo "usage: $0 apply|export|check" >&2
+	echo "usage: $0 apply|export|check|fresh" >&2
 	exit 2
 	;;
 esac

@@ -12,7 +12,7 @@ show() {
 	echo "/proc/iomem (2G..3G):"
 	awk '{ split($1, r, "-") } r[1] ~ /^0*8/ || r[1] ~ /^0*9/' /proc/iomem
 }
-ndctl create-namespace -fe namespace0.0 -m devdax
+need_devdax dax0.0
 show "before: dax0.0 in devdax mode"
 echo "\$ daxctl reconfigure-device --mode=system-ram dax0.0"
 t0=$(now_ms)

@@ -245,16 +245,22 @@ consistent() {
 	return 1
 }
 
+# The error texts write_attr prints for the errnos the ABI documents.
+EINVAL="Invalid argument"
+EBUSY="Device or resource busy"
+ENODEV="No such device"
+EACCES="Permission denied"
+
 # errname TEXT: the errno name of an error text (as write_attr prints it).
 errname() {
 	case $1 in
 	ok) echo ok ;;
-	"Invalid argument") echo EINVAL ;;
-	"Device or resource busy") echo EBUSY ;;
+	"$EINVAL") echo EINVAL ;;
+	"$EBUSY") echo EBUSY ;;
 	"Cannot allocate memory"|"Out of memory") echo ENOMEM ;;
-	"No such device") echo ENODEV ;;
+	"$ENODEV") echo ENODEV ;;
 	"No such file or directory") echo ENOENT ;;
-	"Permission denied") echo EACCES ;;
+	"$EACCES") echo EACCES ;;
 	"Operation not permitted") echo EPERM ;;
 	"File exists") echo EEXIST ;;
 	"Interrupted system call") echo EINTR ;;

@@ -6,7 +6,6 @@
 # the other suites but the selftest: the device it leaves stuck online is
 # carved out of the hmem region, which nothing uses after it.
 . /tests/lib.sh
-EBUSY="Device or resource busy"
 
 if ! grep -q '^kmem ' /proc/modules; then
 	skip "kmem is a module" "kmem is built in"

@@ -12,7 +12,6 @@
 # once the process exits the blocks offline again through memoryN/state.
 # Runs last but kmemleak: the device stays reserved until reboot.
 . /tests/lib.sh
-EBUSY="Device or resource busy"
 
 DEV=$(hmem_carve 256M)
 check "carve a 256 MiB device out of the hmem region" test -n "$DEV"

@@ -6,8 +6,6 @@
 . /tests/lib.sh
 DEV=dax0.0
 ST=$DAX_DEVS/$DEV/state
-EINVAL="Invalid argument"
-EBUSY="Device or resource busy"
 
 need_devdax $DEV
 want_kb=$(aligned_kb $DEV)
