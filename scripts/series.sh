@@ -9,6 +9,10 @@
 #                      and compare byte for byte with patches/
 #   series.sh fresh    exit 0 if the branch is what patches/ was when it was
 #                      last applied or exported, and patches/ has not changed
+#   series.sh ensure   what ./kmem does before it builds: apply if there is
+#                      no branch or patches/ changed (a pull) while the
+#                      branch did not; keep a branch with work in progress;
+#                      refuse when both changed
 #
 # export and check work in a scratch worktree: the tree the kernels are
 # built from is not touched (no rebuilds), HEAD may be anything, and a
@@ -25,7 +29,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-PATCHES=$TOP/patches
+PATCHES=${KMEM_PATCHES:-$TOP/patches}
 COVER=0000-cover-letter.patch
 COMMITTER_NAME="kmem-rs"
 COMMITTER_EMAIL="kmem-rs@users.noreply.example"
@@ -84,7 +88,7 @@ apply_to() {
 	t checkout -q -f -B "$branch" base
 	for p in $(series_files "$PATCHES"); do
 		if ! GIT_COMMITTER_NAME=$COMMITTER_NAME GIT_COMMITTER_EMAIL=$COMMITTER_EMAIL \
-			t am -q --committer-date-is-author-date --no-gpg-sign "$PATCHES/$p"; then
+			t am -q -3 --committer-date-is-author-date --no-gpg-sign "$PATCHES/$p"; then
 			t am --abort >/dev/null 2>&1 || true
 			die "patch $p does not apply onto base ($(g rev-parse --short=12 base)); fix it in the tree and ./kmem export"
 		fi
@@ -185,8 +189,34 @@ fresh)
 	rec=$(g config "branch.$KMEM_BRANCH.kmem-patches" || true)
 	[ -n "$rec" ] && [ "$rec" = "$(patches_hash) $(g rev-parse "$KMEM_BRANCH")" ]
 	;;
+ensure)
+	need_tree
+	if ! g rev-parse -q --verify "refs/heads/$KMEM_BRANCH" >/dev/null; then
+		apply_to "$KMEM_BRANCH"
+		stamp "$KMEM_BRANCH"
+		exit 0
+	fi
+	cur=$(g rev-parse --abbrev-ref HEAD)
+	[ "$cur" = "$KMEM_BRANCH" ] ||
+		die "$KMEM_SRC is on '$cur', not '$KMEM_BRANCH': git -C $KMEM_SRC checkout $KMEM_BRANCH, or ./kmem apply"
+	# What patches/ was, and where the branch was, at the last apply or
+	# export.
+	rec=$(g config "branch.$KMEM_BRANCH.kmem-patches" || true)
+	head=$(g rev-parse "$KMEM_BRANCH")
+	if [ "$rec" = "$(patches_hash) $head" ]; then
+		say "series: branch $KMEM_BRANCH is patches/"
+	elif [ -n "$rec" ] && [ "${rec#* }" = "$head" ]; then
+		say "series: patches/ changed since branch $KMEM_BRANCH was made from it: applying it again"
+		apply_to "$KMEM_BRANCH"
+		stamp "$KMEM_BRANCH"
+	elif [ -z "$rec" ] || [ "${rec%% *}" = "$(patches_hash)" ]; then
+		say "series: branch $KMEM_BRANCH has work that is not in patches/: testing the branch (./kmem export to keep it, ./kmem apply to drop it)"
+	else
+		die "both branch $KMEM_BRANCH and patches/ changed since the last apply or export: ./kmem export (patches/ := branch) or ./kmem apply (branch := patches/)"
+	fi
+	;;
 *)
-	echo "usage: $0 apply|export|check|fresh" >&2
+	echo "usage: $0 apply|export|check|fresh|ensure" >&2
 	exit 2
 	;;
 esac

@@ -11,6 +11,7 @@ APT_PKGS=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	ccache qemu-system-x86 ndctl daxctl busybox-static git
 	git-email libmailtools-perl libauthen-sasl-perl libio-socket-ssl-perl # ./kmem send
+	python3-aiosmtpd # its test: a loopback SMTP server
 	python3-ply python3-git # checkpatch.pl's SPDX check
 )
 

@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ./kmem send, end to end, without a network: the series is sent as v2 by a
-# throwaway identity through a fake sendmail that appends to an mbox, and
+# ./kmem send, end to end, on this machine: the series is sent as v2 by a
+# throwaway identity with git send-email to a loopback SMTP server
+# (tests/tools/smtpsink.py, aiosmtpd on 127.0.0.1) that writes an mbox, and
 # the mbox is checked as a maintainer would receive it.  TAP on stdout.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
 t=$(mktemp -d)
-trap 'git -C "$KMEM_SRC" worktree remove -f "$t/am" >/dev/null 2>&1; rm -rf "$t"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok - send: $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok - send: $1"; [ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/#   /'; }
@@ -17,13 +17,12 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 NAME="Test Sender" EMAIL="sender@example.org"
 printf '[user]\n\tname = %s\n\temail = %s\n' "$NAME" "$EMAIL" >"$t/gitconfig"
 export GIT_CONFIG_GLOBAL=$t/gitconfig
-cat >"$t/sendmail" <<EOF
-#!/bin/sh
-# sendmail -i RCPT...: append the message to an mboxrd file.
-{ echo "From sendmail@localhost Thu Jan  1 00:00:00 1970"; sed 's/^\(>*From \)/>\1/'; echo; } >>"$t/mbox"
-echo "\$@" >>"$t/rcpt"
-EOF
-chmod +x "$t/sendmail"
+/usr/bin/python3 "$TOP/tests/tools/smtpsink.py" "$t/mbox" "$t/port" &
+smtp=$!
+trap 'kill $smtp 2>/dev/null; git -C "$KMEM_SRC" worktree remove -f "$t/am" >/dev/null 2>&1; rm -rf "$t"' EXIT
+for _ in $(seq 50); do [ -s "$t/port" ] && break; sleep 0.2; done
+[ -s "$t/port" ] || { echo "not ok - send: the loopback SMTP server starts"; exit 1; }
+port=$(cat "$t/port")
 
 # No identity: a clear error, nothing sent.
 out=$(GIT_CONFIG_GLOBAL=/dev/null "$TOP/scripts/send.sh" --to list@example.org --out "$t/none" 2>&1)
@@ -32,14 +31,14 @@ check "refuses to send without a git identity, saying how to set one" \
 	test $rc != 0 -a ! -e "$t/mbox" -a -n "$(echo "$out" | grep 'git config --global user.email')"
 
 if ! out=$("$TOP/scripts/send.sh" --to list@example.org -v 2 --out "$t/out" \
-	-- --smtp-server="$t/sendmail" 2>&1); then
-	nok "./kmem send -v 2 through a fake sendmail" "$(echo "$out" | tail -n 20)"
+	-- --smtp-server=127.0.0.1 --smtp-server-port="$port" --smtp-encryption=none 2>&1); then
+	nok "./kmem send -v 2 to a loopback SMTP server" "$(echo "$out" | tail -n 20)"
 	echo "# send: $failed of $n failed"
 	exit 1
 fi
-ok "./kmem send -v 2 through a fake sendmail"
+ok "./kmem send -v 2 to a loopback SMTP server"
 np=$(ls "$TOP"/patches/*.patch | grep -vc -- -cover-letter.patch)
-check "one mail per patch and a cover letter ($((np + 1)))" test "$(grep -c '^From sendmail@localhost' "$t/mbox")" = $((np + 1))
+check "one mail per patch and a cover letter ($((np + 1)))" test "$(grep -c '^From smtpsink@localhost' "$t/mbox")" = $((np + 1))
 
 # Split the mbox into one file per mail (headers unfolded).
 mkdir "$t/m"
@@ -47,6 +46,13 @@ git mailsplit -o"$t/m" --mboxrd "$t/mbox" >/dev/null
 hdr() { awk '/^$/ { exit } { print }' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g'; }
 cover=$(grep -l '^Subject: \[PATCH v2 00/' "$t"/m/* | head -n 1)
 check "the cover letter is '[PATCH v2 00/$np]'" test -n "$cover"
+i=0 bad=""
+for m in "$t"/m/*; do
+	want=$(printf '[PATCH v2 %0*d/%d]' ${#np} $i $np)
+	hdr "$m" | grep -q "^Subject: $(echo "$want" | sed 's/[][]/\\&/g') " || bad="$bad $(basename "$m")"
+	i=$((i + 1))
+done
+check "the subjects are numbered [PATCH v2 00/$np] to $np/$np, in order" test -z "$bad"
 mid=$(hdr "$cover" | sed -n 's/^Message-I[dD]: *//p')
 bad=""
 for m in "$t"/m/*; do
@@ -57,7 +63,7 @@ done
 check "every patch replies to the cover letter (shallow thread)" test -z "$bad"
 bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q "^From: $NAME <$EMAIL>\$" || basename "$m"; done)
 check "every mail is from the sender" test -z "$bad"
-check "no mail is sent to the project's placeholder address" sh -c "! grep -qi 'kmem-rs@' '$t/rcpt'"
+check "no mail is sent to the project's placeholder address" sh -c "! grep -qi 'kmem-rs@' '$t/mbox.rcpt'"
 bad=$(for m in "$t"/m/*; do hdr "$m" | grep -qi 'kmem-rs@users' && basename "$m"; done)
 check "no mail's headers name the project address" test -z "$bad"
 bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q '^To: list@example.org$' || basename "$m"; done)
@@ -84,6 +90,8 @@ git -C "$KMEM_SRC" worktree add -q --detach "$t/am" base
 # they were sent.)
 if git -C "$t/am" am -q $(ls "$t"/m/* | grep -vx "$cover") >"$t/am.log" 2>&1; then
 	ok "git am of the received mbox onto base"
+	check "it reproduces the tree of the sent branch exactly" test \
+		"$(git -C "$t/am" rev-parse 'HEAD^{tree}')" = "$(git -C "$KMEM_SRC" rev-parse 'send-v2^{tree}')"
 	d=$(git -C "$KMEM_SRC" diff --stat "$KMEM_BRANCH" "$(git -C "$t/am" rev-parse HEAD)" | head -n -1)
 	check "it gives the tree of patches/ but for MAINTAINERS" test "$(echo "$d" | awk '{ print $1 }')" = MAINTAINERS
 	check "whose entry names the sender" sh -c "git -C '$t/am' show HEAD:MAINTAINERS | grep -q '^M:	$NAME <$EMAIL>\$'"
