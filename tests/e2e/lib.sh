@@ -173,7 +173,10 @@ write_attr() {
 }
 
 # dmesg_since MARK: kernel messages logged after "echo MARK >/dev/kmsg".
-mark() { echo "kmem-e2e-mark $1" >/dev/kmsg; }
+# The mark is logged at KERN_DEBUG, below the console's loglevel: printed
+# on the console, it could land in the middle of the line a check is still
+# writing there.
+mark() { echo "<7>kmem-e2e-mark $1" >/dev/kmsg; }
 dmesg_since() { dmesg | sed -n "/kmem-e2e-mark $1\$/,\$p" | sed 1d | sed 's/^\[[^]]*\] //'; }
 
 # same_iomem FILE: true if /proc/iomem is FILE; else print the difference.
