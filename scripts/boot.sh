@@ -26,8 +26,8 @@ variant=${1:?usage: boot.sh VARIANT TESTS LOG} tests=${2:?} log=${3:?}
 out=$KMEM_OUT/build-$variant
 kernel=$out/arch/x86/boot/bzImage
 initrd=$KMEM_OUT/initramfs-$variant.cpio
-[ -f "$kernel" ] || die "no kernel at $kernel: run build.sh $variant"
-[ -f "$initrd" ] || die "no initramfs at $initrd: run initramfs.sh $variant"
+[ -f "$kernel" ] || die "no kernel at $kernel: run ./kmem build $variant"
+[ -f "$initrd" ] || die "no initramfs at $initrd: run ./kmem e2e $variant (it packs one)"
 
 KMEM_MEMMAP=${KMEM_MEMMAP:-"memmap=512M!2G memmap=1G%4G-1+0xefffffff"}
 # auto-movable: "online" picks ZONE_MOVABLE while the system-wide (not

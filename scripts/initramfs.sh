@@ -11,7 +11,7 @@ set -euo pipefail
 
 variant=${1:?usage: initramfs.sh VARIANT}
 out=$KMEM_OUT/build-$variant
-[ -d "$out/modroot/lib/modules" ] || die "no modules_install output in $out: run build.sh $variant first"
+[ -d "$out/modroot/lib/modules" ] || die "no modules_install output in $out: run ./kmem build $variant first"
 release=$(ls "$out/modroot/lib/modules")
 root=$out/initramfs
 rm -rf "$root"
@@ -25,7 +25,7 @@ done
 # copy_bin BINARY: the binary and every shared library it needs.
 copy_bin() {
 	local bin lib
-	bin=$(command -v "$1") || die "$1 not found on the host: run scripts/setup.sh"
+	bin=$(command -v "$1") || die "$1 not found on the host: run ./kmem setup (as root)"
 	cp -L "$bin" "$root/usr/bin/$(basename "$bin")"
 	for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
 		mkdir -p "$root$(dirname "$lib")"

@@ -38,7 +38,7 @@ g() { git -C "$KMEM_SRC" -c core.autocrlf=false "$@"; }
 
 need_tree() {
 	g rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
-		die "no base tree at $KMEM_SRC: run scripts/base.sh (or ./kmem base) first"
+		die "no base tree at $KMEM_SRC: run ./kmem base first"
 }
 
 # The patches of a series directory, in order, without the cover letter.

@@ -72,7 +72,7 @@ check() {
 	done
 	[ -x /bin/busybox ] && file_is_static /bin/busybox ||
 		{ echo "static busybox missing (busybox-static)"; bad=1; }
-	[ $bad = 0 ] || die "setup incomplete (see above); re-run scripts/setup.sh"
+	[ $bad = 0 ] || die "setup incomplete (see above); re-run ./kmem setup"
 }
 
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }

@@ -22,7 +22,9 @@ show "after: dax0.0 is System RAM on node 1"
 # Which kmem: the C driver is drivers/dax/kmem.ko (or kmem.o built in), the
 # Rust one drivers/dax/kmem/kmem.ko (or kmem/kmem.o).
 drv=$(basename "$(readlink /sys/bus/dax/devices/dax0.0/driver)")
-mod=$(grep -m1 '/kmem.ko$' "/lib/modules/$(uname -r)/modules.dep" "/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null | sed 's/^[^:]*://; s/:.*//')
+m=/lib/modules/$(uname -r)
+mod=$(sed -n 's|^\(.*/kmem\.ko\):.*|\1|p' $m/modules.dep 2>/dev/null | head -n 1)
+[ -n "$mod" ] || mod=$(grep -m1 '/kmem\.ko$' $m/modules.builtin 2>/dev/null)
 case $mod in
 */dax/kmem/kmem.ko) lang=Rust ;;
 */dax/kmem.ko) lang=C ;;
