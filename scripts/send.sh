@@ -155,6 +155,8 @@ if [ "$version" -gt 1 ]; then
 		prev_ref=$(git -C "$pdir/tree" rev-parse HEAD)
 		g worktree remove -f "$pdir/tree"
 	else
+		[ "$(git -C "$TOP" rev-parse --is-shallow-repository)" = true ] &&
+			die "send: $prev (v$pv, from patches-history) is not in this shallow clone: git -C $TOP fetch --unshallow"
 		die "send: --prev $prev is neither a commit of $KMEM_SRC nor a commit of $TOP with patches/"
 	fi
 	rd=(--range-diff="base..$prev_ref" --creation-factor=80)
