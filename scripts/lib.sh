@@ -7,6 +7,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KMEM_OUT:=$TOP/out}"                                   # trees, builds
 : "${KMEM_SRC:=$KMEM_OUT/linux}"                            # git kernel tree
 : "${KMEM_BRANCH:=kmem}"                                    # series branch
+: "${KMEM_PATCHES:=$TOP/patches}"                          # the series
 : "${KMEM_BOOT_TIMEOUT:=300}"                               # seconds per boot
 : "${CCACHE_DIR:=$KMEM_CACHE/ccache}"
 # Paths below out/ are rewritten relative, so that clones share the cache.
@@ -84,4 +85,25 @@ tapify() {
 		print "1.." n
 		for (i = 1; i <= l; i++) print line[i]
 	}' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# The series in a directory ($KMEM_PATCHES unless given): the cover letter,
+# and the patches in order without it.
+COVER=0000-cover-letter.patch
+series_files() {
+	(cd "${1:-$KMEM_PATCHES}" && ls ./*.patch 2>/dev/null | sed 's|^\./||' | grep -vx "$COVER") || true
+}
+
+# Subject and body of the cover letter, as a branch description.
+cover_description() {
+	awk '
+	/^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; insubj = 1; next }
+	insubj && /^ / { sub(/^ /, ""); subj = subj " " $0; next }
+	insubj && /^$/ { insubj = 0; body = 1; print subj; print ""; next }
+	# format-patch appends the shortlog ("Name (N):") after the text.
+	body && /^[^ ].* \([0-9]+\):$/ { exit }
+	body && /^base-commit: / { exit }
+	body { lines[n++] = $0 }
+	END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }
+	' "$1"
 }

@@ -32,8 +32,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-PATCHES=$TOP/patches
-COVER=0000-cover-letter.patch
+PATCHES=$KMEM_PATCHES
 PROJECT_EMAIL="kmem-rs@users.noreply.example"
 
 to=() cc=() version=$SERIES_VERSION prev="" dry=0 out="" extra=()
@@ -81,25 +80,29 @@ cleanup() { g worktree remove -f "$wt" >/dev/null 2>&1 || true; [ -z "${pdir:-}"
 trap cleanup EXIT
 w() { git -C "$wt" "$@"; }
 n=0
-for p in $(cd "$PATCHES" && ls ./*.patch | sed 's|^\./||' | grep -vx "$COVER"); do
+for p in $(series_files); do
 	w am -q --signoff "$PATCHES/$p" ||
 		die "send: $p does not apply onto base; run ./kmem check"
 	n=$((n + 1))
 done
 [ $n -gt 0 ] || die "send: no patches in $PATCHES"
-# Author: the sender; the placeholder maintainer: the sender.
+# Author: the sender; the placeholder maintainer: the sender.  The name
+# and address reach the script through the environment, so that no quote
+# in them can break it.
 mine=$KMEM_OUT/send/make-mine.sh
-cat >"$mine" <<EOF
+cat >"$mine" <<'EOF'
 #!/bin/sh
 # git rebase --exec: make HEAD the sender's.
 if git show --name-only --format= HEAD | grep -qx MAINTAINERS &&
-	grep -q '^M:.*<$PROJECT_EMAIL>' MAINTAINERS; then
-	sed -i 's|^M:\t.*<$PROJECT_EMAIL>\$|M:\t$name <$email>|' MAINTAINERS
+	grep -qF "<$KMEM_PLACEHOLDER>" MAINTAINERS; then
+	awk '/^M:\t/ && index($0, "<" ENVIRON["KMEM_PLACEHOLDER"] ">") { print "M:\t" ENVIRON["KMEM_SENDER"]; next } { print }' \
+		MAINTAINERS >MAINTAINERS.new && mv MAINTAINERS.new MAINTAINERS
 	git commit -q -a --amend --no-edit
 fi
 git commit -q --amend --no-edit --reset-author
 EOF
 chmod +x "$mine"
+export KMEM_SENDER="$name <$email>" KMEM_PLACEHOLDER=$PROJECT_EMAIL
 w -c "user.name=$name" -c "user.email=$email" rebase -q --exec "$mine" base >"$mine.log" 2>&1 ||
 	die "send: making the patches yours failed: $(tail -n 5 "$mine.log")"
 ! w log --format='%an <%ae>%n%B' base..HEAD | grep -q "$PROJECT_EMAIL" ||
@@ -115,14 +118,7 @@ for c in $(w rev-list base..HEAD); do
 done
 
 # The cover letter's text is the one in patches/.
-desc=$(awk '
-	/^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; insubj = 1; next }
-	insubj && /^ / { sub(/^ /, ""); subj = subj " " $0; next }
-	insubj && /^$/ { insubj = 0; body = 1; print subj; print ""; next }
-	body && /^[^ ].* \([0-9]+\):$/ { exit }
-	body && /^base-commit: / { exit }
-	body { print }
-	' "$PATCHES/$COVER")
+desc=$(cover_description "$PATCHES/$COVER")
 if [ "$version" -gt 1 ]; then
 	echo "$desc" | grep -q "^Changes in v$version" ||
 		die "send: the cover letter has no 'Changes in v$version' section; add one (git branch --edit-description) and ./kmem export"
@@ -148,7 +144,7 @@ if [ "$version" -gt 1 ]; then
 		pdir=$(mktemp -d)
 		git -C "$TOP" archive "$prev" patches | tar -x -C "$pdir"
 		g worktree add -q --detach "$pdir/tree" base
-		for p in $(cd "$pdir/patches" && ls ./*.patch | sed 's|^\./||' | grep -vx "$COVER"); do
+		for p in $(series_files "$pdir/patches"); do
 			git -C "$pdir/tree" am -q "$pdir/patches/$p" ||
 				die "send: v$pv ($prev:patches/$p) does not apply onto base"
 		done

@@ -7,8 +7,6 @@
 #   series.sh export   write the branch back to patches/ (deterministic)
 #   series.sh check    apply to a scratch worktree, export to a scratch dir
 #                      and compare byte for byte with patches/
-#   series.sh fresh    exit 0 if the branch is what patches/ was when it was
-#                      last applied or exported, and patches/ has not changed
 #   series.sh ensure   what ./kmem does before it builds: apply if there is
 #                      no branch or patches/ changed (a pull) while the
 #                      branch did not; keep a branch with work in progress;
@@ -29,8 +27,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-PATCHES=${KMEM_PATCHES:-$TOP/patches}
-COVER=0000-cover-letter.patch
+PATCHES=$KMEM_PATCHES
+
 COMMITTER_NAME="kmem-rs"
 COMMITTER_EMAIL="kmem-rs@users.noreply.example"
 
@@ -39,11 +37,6 @@ g() { git -C "$KMEM_SRC" -c core.autocrlf=false "$@"; }
 need_tree() {
 	g rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
 		die "no base tree at $KMEM_SRC: run ./kmem base first"
-}
-
-# The patches of a series directory, in order, without the cover letter.
-series_files() {
-	(cd "${1:-$PATCHES}" && ls ./*.patch 2>/dev/null | sed 's|^\./||' | grep -vx "$COVER") || true
 }
 
 # A fingerprint of a series directory, and the one recorded for a branch
@@ -58,20 +51,6 @@ scratch_tree() {
 	g worktree prune
 	g worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
 	echo "$d"
-}
-
-# Subject and body of the cover letter, as a branch description.
-cover_description() {
-	awk '
-	/^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; insubj = 1; next }
-	insubj && /^ / { sub(/^ /, ""); subj = subj " " $0; next }
-	insubj && /^$/ { insubj = 0; body = 1; print subj; print ""; next }
-	# format-patch appends the shortlog ("Name (N):") after the text.
-	body && /^[^ ].* \([0-9]+\):$/ { exit }
-	body && /^base-commit: / { exit }
-	body { lines[n++] = $0 }
-	END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }
-	' "$1"
 }
 
 # apply_to BRANCH [DIR [TREE]]: create BRANCH at base and git am the series
@@ -185,10 +164,6 @@ check)
 	fi
 	say "series: round trip of $(series_files | wc -l) patches is $([ "$(g rev-parse base)" = "$BASE_COMMIT" ] && echo byte-identical || echo "identical but for commit ids (base is not the pinned one)")"
 	;;
-fresh)
-	rec=$(g config "branch.$KMEM_BRANCH.kmem-patches" || true)
-	[ -n "$rec" ] && [ "$rec" = "$(patches_hash) $(g rev-parse "$KMEM_BRANCH")" ]
-	;;
 ensure)
 	need_tree
 	if ! g rev-parse -q --verify "refs/heads/$KMEM_BRANCH" >/dev/null; then
@@ -216,7 +191,7 @@ ensure)
 	fi
 	;;
 *)
-	echo "usage: $0 apply|export|check|fresh|ensure" >&2
+	echo "usage: $0 apply|export|check|ensure" >&2
 	exit 2
 	;;
 esac
