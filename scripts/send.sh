@@ -105,14 +105,14 @@ chmod +x "$mine"
 export KMEM_SENDER="$name <$email>" KMEM_PLACEHOLDER=$PROJECT_EMAIL
 w -c "user.name=$name" -c "user.email=$email" rebase -q --exec "$mine" base >"$mine.log" 2>&1 ||
 	die "send: making the patches yours failed: $(tail -n 5 "$mine.log")"
-! w log --format='%an <%ae>%n%B' base..HEAD | grep -q "$PROJECT_EMAIL" ||
+! grep -q "$PROJECT_EMAIL" <<<"$(w log --format='%an <%ae>%n%B' base..HEAD)" ||
 	die "send: the placeholder address is still in a commit"
-! w diff base HEAD | grep -q "^+.*$PROJECT_EMAIL" ||
+! grep -q "^+.*$PROJECT_EMAIL" <<<"$(w diff base HEAD)" ||
 	die "send: the placeholder address is still in the diff"
 # Every patch ends with Assisted-by: then the sender's Signed-off-by.
 for c in $(w rev-list base..HEAD); do
 	t=$(w log -1 --format=%B "$c" | git interpret-trailers --parse)
-	echo "$t" | tail -n 2 | head -n 1 | grep -q '^Assisted-by: ' &&
+	[[ $(tail -n 2 <<<"$t" | head -n 1) == Assisted-by:\ * ]] &&
 		[ "$(echo "$t" | tail -n 1)" = "Signed-off-by: $name <$email>" ] ||
 		die "send: $(w log -1 --format=%s "$c"): trailers are not Assisted-by: then your Signed-off-by:"$'\n'"$t"
 done
@@ -120,7 +120,7 @@ done
 # The cover letter's text is the one in patches/.
 desc=$(cover_description "$PATCHES/$COVER")
 if [ "$version" -gt 1 ]; then
-	echo "$desc" | grep -q "^Changes in v$version" ||
+	grep -q "^Changes in v$version" <<<"$desc" ||
 		die "send: the cover letter has no 'Changes in v$version' section; add one (git branch --edit-description) and ./kmem export"
 fi
 

@@ -45,7 +45,7 @@ install_libclang() {
 
 install_bindgen() {
 	local b=$TOOLS/bindgen/bin/bindgen
-	if [ -x "$b" ] && "$b" --version | grep -qF "$BINDGEN_VERSION"; then
+	if [ -x "$b" ] && grep -qF "$BINDGEN_VERSION" <<<"$("$b" --version 2>/dev/null)"; then
 		return 0
 	fi
 	say "cargo: bindgen-cli@$BINDGEN_VERSION (about 4 minutes on 2 cores)"

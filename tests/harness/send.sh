@@ -17,7 +17,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 # An apostrophe in the name: nothing on the way may quote it wrong.
 NAME="Test O'Sender" EMAIL="sender@example.org"
 printf '[user]\n\tname = %s\n\temail = %s\n' "$NAME" "$EMAIL" >"$t/gitconfig"
-export GIT_CONFIG_GLOBAL=$t/gitconfig
+export GIT_CONFIG_GLOBAL=$t/gitconfig GIT_CONFIG_NOSYSTEM=1
 /usr/bin/python3 "$TOP/tests/tools/smtpsink.py" "$t/mbox" "$t/port" &
 smtp=$!
 trap 'kill $smtp 2>/dev/null; git -C "$KMEM_SRC" worktree remove -f "$t/am" >/dev/null 2>&1; rm -rf "$t"' EXIT
@@ -46,13 +46,13 @@ mkdir "$t/m"
 git mailsplit -o"$t/m" --mboxrd "$t/mbox" >/dev/null
 hdr() { awk '/^$/ { exit } { print }' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g'; }
 # hdr_has MAIL PATTERN...: the headers of MAIL match every PATTERN.
-hdr_has() { local m=$1 p; shift; for p in "$@"; do hdr "$m" | grep -q -- "$p" || return 1; done; }
+hdr_has() { local m=$1 p; shift; for p in "$@"; do grep -q -- "$p" <<<"$(hdr "$m")" || return 1; done; }
 cover=$(grep -l '^Subject: \[PATCH v2 00/' "$t"/m/* | head -n 1)
 check "the cover letter is '[PATCH v2 00/$np]'" test -n "$cover"
 i=0 bad=""
 for m in "$t"/m/*; do
 	want=$(printf '[PATCH v2 %0*d/%d]' ${#np} $i $np)
-	hdr "$m" | grep -q "^Subject: $(echo "$want" | sed 's/[][]/\\&/g') " || bad="$bad $(basename "$m")"
+	grep -q "^Subject: $(echo "$want" | sed 's/[][]/\\&/g') " <<<"$(hdr "$m")" || bad="$bad $(basename "$m")"
 	i=$((i + 1))
 done
 check "the subjects are numbered [PATCH v2 00/$np] to $np/$np, in order" test -z "$bad"
@@ -61,15 +61,15 @@ bad=""
 for m in "$t"/m/*; do
 	[ "$m" = "$cover" ] && continue
 	h=$(hdr "$m")
-	echo "$h" | grep -q "^In-Reply-To: $mid\$" || bad="$bad $(basename "$m")"
+	grep -q "^In-Reply-To: $mid\$" <<<"$h" || bad="$bad $(basename "$m")"
 done
 check "every patch replies to the cover letter (shallow thread)" test -z "$bad"
-bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q "^From: $NAME <$EMAIL>\$" || basename "$m"; done)
+bad=$(for m in "$t"/m/*; do grep -q "^From: $NAME <$EMAIL>\$" <<<"$(hdr "$m")" || basename "$m"; done)
 check "every mail is from the sender" test -z "$bad"
 check "no mail is sent to the project's placeholder address" test -z "$(grep -i 'kmem-rs@' "$t/mbox.rcpt")"
-bad=$(for m in "$t"/m/*; do hdr "$m" | grep -qi 'kmem-rs@users' && basename "$m"; done)
+bad=$(for m in "$t"/m/*; do grep -qi 'kmem-rs@users' <<<"$(hdr "$m")" && basename "$m"; done)
 check "no mail's headers name the project address" test -z "$bad"
-bad=$(for m in "$t"/m/*; do hdr "$m" | grep -q '^To: list@example.org$' || basename "$m"; done)
+bad=$(for m in "$t"/m/*; do grep -q '^To: list@example.org$' <<<"$(hdr "$m")" || basename "$m"; done)
 check "every mail is To: the given address" test -z "$bad"
 bad=""
 for m in "$t"/m/*; do

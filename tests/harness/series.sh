@@ -11,7 +11,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 export KMEM_OUT=$t/out KMEM_SRC=$t/out/linux KMEM_PATCHES=$t/patches KMEM_BRANCH=kmem
-export GIT_CONFIG_GLOBAL=$t/gitconfig
+export GIT_CONFIG_GLOBAL=$t/gitconfig GIT_CONFIG_NOSYSTEM=1
 printf '[user]\n\tname = Toy\n\temail = toy@example.org\n[init]\n\tdefaultBranch = main\n' >"$GIT_CONFIG_GLOBAL"
 S=$TOP/scripts/series.sh
 n=0 failed=0
@@ -57,18 +57,18 @@ g config branch.kmem2.description "$(g config branch.kmem.description)"
 KMEM_BRANCH=kmem2 KMEM_PATCHES=$t/patches2 "$S" export >/dev/null 2>&1
 g checkout -q kmem
 rm -f "$KMEM_PATCHES"/* && cp "$t"/patches2/* "$KMEM_PATCHES"/
-if out=$("$S" ensure 2>&1) && echo "$out" | grep -q "applying it again"; then
+if out=$("$S" ensure 2>&1) && grep -q "applying it again" <<<"$out"; then
 	ok "ensure applies a patches/ that changed under an unchanged branch"
 else
 	nok "ensure applies a patches/ that changed under an unchanged branch" "$out"
 fi
 check "... the branch is then the new series" test "$(g rev-parse 'kmem^{tree}')" = "$(g rev-parse 'kmem2^{tree}')"
-if out=$("$S" ensure 2>&1) && echo "$out" | grep -q "is patches/"; then ok "ensure then finds the branch fresh"; else nok "ensure then finds the branch fresh" "$out"; fi
+if out=$("$S" ensure 2>&1) && grep -q "is patches/" <<<"$out"; then ok "ensure then finds the branch fresh"; else nok "ensure then finds the branch fresh" "$out"; fi
 
 # Work in progress on the branch is tested as it is.
 commit b wip "toy: work in progress"
 head=$(g rev-parse HEAD)
-if out=$("$S" ensure 2>&1) && echo "$out" | grep -q "work that is not in patches/"; then
+if out=$("$S" ensure 2>&1) && grep -q "work that is not in patches/" <<<"$out"; then
 	ok "ensure keeps a branch with work in progress"
 else
 	nok "ensure keeps a branch with work in progress" "$out"
@@ -80,7 +80,7 @@ rm -f "$KMEM_PATCHES"/0002-*
 if out=$("$S" ensure 2>&1); then
 	nok "ensure refuses when both the branch and patches/ changed" "$out"
 else
-	echo "$out" | grep -q "./kmem export" && ok "ensure refuses when both the branch and patches/ changed, saying what to do" ||
+	grep -q "./kmem export" <<<"$out" && ok "ensure refuses when both the branch and patches/ changed, saying what to do" ||
 		nok "ensure refuses when both the branch and patches/ changed, saying what to do" "$out"
 fi
 check "... and keeps the branch" test "$(g rev-parse kmem)" = "$head"
