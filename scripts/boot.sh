@@ -16,6 +16,12 @@
 # and a virtio-mem device of 512 MiB on node 2, in the device memory area
 # above 5G, of which the guest is asked to plug 256 MiB.
 #
+# KMEM_MACHINE=bench (./kmem bench) is sized for a measurement instead:
+# 2 vCPUs, node 0 of 2 GiB DRAM below 4G (max-ram-below-4g), node 1 of
+# KMEM_BENCH_MIB at 4G made pmem (memmap=...!4G), node 2 of 2 GiB above it
+# made soft-reserved (the hmem region the multi-range devices come from),
+# no virtio-mem.  Untouched guest memory costs the host nothing.
+#
 # KMEM_HMAT=1 adds ACPI HMAT performance data (CPUs on node 0 are every
 # node's initiator): nodes 0 and 2 are DRAM (10 ns, 10 GB/s), node 1 is
 # slower (20 ns, 5 GB/s), so the memory tiers follow from HMAT.
@@ -44,18 +50,31 @@ if [ "${KMEM_HMAT:-0}" = 1 ]; then
 			-numa "hmat-lb,initiator=0,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw")
 	done
 fi
-qemu=(qemu-system-x86_64 -machine "$machine" -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G,maxmem=5G
-	-object memory-backend-ram,id=m0,size=2G
-	-object memory-backend-ram,id=m1,size=512M
-	-object memory-backend-ram,id=m2,size=1536M
-	-numa node,nodeid=0,cpus=0-1,memdev=m0
-	-numa "node,nodeid=1,memdev=m1${numa1[*]}"
-	-numa "node,nodeid=2,memdev=m2${numa2[*]}"
-	"${hmat[@]}"
-	-object memory-backend-ram,id=vmem0,size=512M
-	-device virtio-mem-pci,id=vm0,memdev=vmem0,node=2,requested-size=256M
-	-kernel "$kernel" -initrd "$initrd" -append "$append"
-	-display none -no-reboot)
+if [ "${KMEM_MACHINE:-e2e}" = bench ]; then
+	n1=${KMEM_BENCH_MIB:?KMEM_MACHINE=bench needs KMEM_BENCH_MIB}
+	append=${append/"$KMEM_MEMMAP"/"memmap=${n1}M!4G memmap=2G%$((4096 + n1))M-1+0xefffffff"}
+	qemu=(qemu-system-x86_64 -machine "$machine,max-ram-below-4g=2G" -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2
+		-m $((4096 + n1))M
+		-object memory-backend-ram,id=m0,size=2G
+		-object memory-backend-ram,id=m1,size=${n1}M
+		-object memory-backend-ram,id=m2,size=2G
+		-numa node,nodeid=0,cpus=0-1,memdev=m0
+		-numa "node,nodeid=1,memdev=m1${numa1[*]}"
+		-numa "node,nodeid=2,memdev=m2${numa2[*]}"
+		"${hmat[@]}")
+else
+	qemu=(qemu-system-x86_64 -machine "$machine" -accel "${KMEM_ACCEL:-tcg}" -cpu max -smp 2 -m 4G,maxmem=5G
+		-object memory-backend-ram,id=m0,size=2G
+		-object memory-backend-ram,id=m1,size=512M
+		-object memory-backend-ram,id=m2,size=1536M
+		-numa node,nodeid=0,cpus=0-1,memdev=m0
+		-numa "node,nodeid=1,memdev=m1${numa1[*]}"
+		-numa "node,nodeid=2,memdev=m2${numa2[*]}"
+		"${hmat[@]}"
+		-object memory-backend-ram,id=vmem0,size=512M
+		-device virtio-mem-pci,id=vm0,memdev=vmem0,node=2,requested-size=256M)
+fi
+qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$append" -display none -no-reboot)
 
 if [ "$tests" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio

@@ -6,7 +6,8 @@
 # $KMEM_BUILD_DIR: scripts/bisect.sh builds each commit this way).
 #
 # The config is tinyconfig + configs/e2e.config + configs/VARIANT.config (if
-# present), merged with the kernel's merge_config.sh.  Every option the
+# present; bench-X: + configs/bench.config + configs/X.config), merged
+# with the kernel's merge_config.sh.  Every option the
 # fragments ask for is checked afterwards; options that did not stick are
 # listed and the build stops.
 set -euo pipefail
@@ -15,7 +16,15 @@ set -euo pipefail
 variant=${1:?usage: build.sh VARIANT (e.g. c)}
 out=${KMEM_BUILD_DIR:-$KMEM_OUT/build-$variant}
 frags=("$TOP/configs/e2e.config")
-[ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
+# bench-c, bench-rust: ./kmem bench's kernels, without the debugging.
+case $variant in
+bench-*)
+	frags+=("$TOP/configs/bench.config")
+	[ -f "$TOP/configs/${variant#bench-}.config" ] || die "build: no configs/${variant#bench-}.config for variant $variant"
+	frags+=("$TOP/configs/${variant#bench-}.config")
+	;;
+*) [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config") ;;
+esac
 
 [ -f "$KMEM_SRC/Makefile" ] || die "no kernel tree at $KMEM_SRC: run ./kmem base && ./kmem apply"
 mkdir -p "$out"

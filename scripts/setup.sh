@@ -13,6 +13,7 @@ APT_PKGS=(
 	git-email libmailtools-perl libauthen-sasl-perl libio-socket-ssl-perl # ./kmem send
 	python3-aiosmtpd # its test: a loopback SMTP server
 	python3-ply python3-git # checkpatch.pl's SPDX check
+	gnuplot-nox # ./kmem bench: the plot
 )
 
 missing_pkgs() {

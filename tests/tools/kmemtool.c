@@ -19,6 +19,16 @@
  *	sleep until killed.
  *   kmemtool runas UID CMD [ARG...]
  *	Drop to UID (and GID UID, no supplementary groups) and run CMD.
+ *   kmemtool time CMD [ARG...]
+ *	Run CMD (output to /tmp/time.out) and print "RC USEC": its exit
+ *	status and its wall time in microseconds (CLOCK_MONOTONIC).
+ *   kmemtool wtime FILE STRING
+ *	Write STRING to FILE in one write(2) and print "ok USEC" or the
+ *	error text of the open or write, then USEC.
+ *   kmemtool readlat FILE STOPFILE
+ *	Read FILE (open, read, close) in a loop until STOPFILE exists and
+ *	print "N P50 P99 MAX": the number of reads and their latency
+ *	percentiles in microseconds.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,13 +40,15 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MPOL_BIND 2
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kmemtool failnth N FILE VALUE | write FILE STRING | pin NODE MIB | runas UID CMD...\n");
+	fprintf(stderr, "usage: kmemtool failnth N FILE VALUE | write FILE STRING | pin NODE MIB | runas UID CMD... | time CMD... | wtime FILE STRING | readlat FILE STOPFILE\n");
 	return 2;
 }
 
@@ -165,6 +177,105 @@ static int pin(int node, long mib)
 		pause();
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int time_cmd(char **argv)
+{
+	long long t0 = now_us();
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		fd = open("/tmp/time.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		perror("waitpid");
+		return 1;
+	}
+	printf("%d %lld\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       now_us() - t0);
+	return 0;
+}
+
+static int wtime(const char *file, const char *value)
+{
+	long long t0;
+	ssize_t n;
+	int fd;
+
+	fd = open(file, O_WRONLY);
+	if (fd < 0) {
+		printf("%s 0\n", strerror(errno));
+		return 1;
+	}
+	t0 = now_us();
+	n = write(fd, value, strlen(value));
+	t0 = now_us() - t0;
+	printf("%s %lld\n", n < 0 ? strerror(errno) : "ok", t0);
+	close(fd);
+	return n < 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int readlat(const char *file, const char *stop)
+{
+	size_t n = 0, cap = 1 << 16;
+	long long *lat = malloc(cap * sizeof(*lat)), t0;
+	char buf[256];
+	int fd;
+
+	if (!lat)
+		return 1;
+	while (access(stop, F_OK)) {
+		t0 = now_us();
+		fd = open(file, O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf)) < 0)
+				perror("read");
+			close(fd);
+		}
+		if (n == cap) {
+			long long *l = realloc(lat, 2 * cap * sizeof(*lat));
+
+			if (!l)
+				break;
+			lat = l;
+			cap *= 2;
+		}
+		lat[n++] = now_us() - t0;
+	}
+	if (!n) {
+		printf("0 0 0 0\n");
+		return 0;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_ll);
+	printf("%zu %lld %lld %lld\n", n, lat[n / 2], lat[n * 99 / 100], lat[n - 1]);
+	free(lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "failnth"))
@@ -184,5 +295,11 @@ int main(int argc, char **argv)
 		perror(argv[3]);
 		return 127;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "time"))
+		return time_cmd(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "wtime"))
+		return wtime(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "readlat"))
+		return readlat(argv[2], argv[3]);
 	return usage();
 }
