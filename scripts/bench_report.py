@@ -116,10 +116,12 @@ def main(d):
         out.append("## How much of it is mm\n")
         out.append("One traced bind and unplug per size and driver (function_graph on "
                    "mm's entry points: __add_memory_driver_managed, online_pages, "
-                   "offline_and_remove_memory_ranges, ...; outermost calls only).  "
-                   "driver = total - mm: the driver, sysfs and the write itself.\n")
-        out.append("| driver | GiB | hot-add ms | of which mm | driver | hot-remove ms | of which mm | driver |")
-        out.append("|---|---|---|---|---|---|---|---|")
+                   "offline_and_remove_memory_ranges; outermost calls).  driver = total - mm: "
+                   "the driver, sysfs and the write itself.  mm inside: arch_add_memory, "
+                   "online_pages, offline_pages, arch_remove_memory per GiB.\n")
+        out.append("| driver | GiB | hot-add ms | of which mm | driver | mm inside, ms/GiB | "
+                   "hot-remove ms | of which mm | driver | mm inside, ms/GiB |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         for g in sorted({float(r["size_gib"]) for r in tr}):
             for v in (va, vb):
                 sel = [r for r in tr if r["variant"] == v and float(r["size_gib"]) == g]
@@ -130,13 +132,25 @@ def main(d):
                     return sum(ms(r["value"]) for r in sel if r["metric"] == m)
 
                 def mm(prefix):
-                    return sum(ms(r["value"]) for r in sel if r["metric"].startswith(prefix))
+                    return sum(ms(r["value"]) for r in sel if r["metric"].startswith(prefix)
+                               and ":in:" not in r["metric"])
+
+                def inner(prefix):
+                    return {r["metric"][len(prefix) + 3:]: ms(r["value"]) for r in sel
+                            if r["metric"].startswith(prefix + "in:")}
                 add, rem = tot("add_bind"), tot("remove_state")
                 madd, mrem = mm("mm_add:"), mm("mm_remove:")
+                ia, ir = inner("mm_add:"), inner("mm_remove:")
                 summary["trace"].append({"variant": v, "size_gib": g, "add_ms": add,
-                                         "mm_add_ms": madd, "remove_ms": rem, "mm_remove_ms": mrem})
+                                         "mm_add_ms": madd, "remove_ms": rem, "mm_remove_ms": mrem,
+                                         "mm_add_inner_ms": ia, "mm_remove_inner_ms": ir})
+                gib = int(sel[0]["size_mib"]) / 1024
+
+                def per(x):
+                    return ", ".join(f"{k} {t / gib:.0f}" for k, t in sorted(x.items()))
                 out.append(f"| {drv.get(v, v)} | {g:g} | {add:.0f} | {madd:.0f} | "
-                           f"{add - madd:.1f} | {rem:.0f} | {mrem:.0f} | {rem - mrem:.1f} |")
+                           f"{add - madd:.1f} | {per(ia)} | {rem:.0f} | {mrem:.0f} | "
+                           f"{rem - mrem:.1f} | {per(ir)} |")
         out.append("")
 
     # 3. Many ranges.
@@ -245,20 +259,32 @@ def main(d):
                 f.write("\n\n")
     gp = os.path.join(d, "bench.gp")
     title = "kmem hot-add/remove time vs size" + (" (TCG)" if machine["accel"] == "tcg" else "")
+    # Two panels (hot-add, hot-remove); one colour per driver, one point
+    # and dash type per path; the drivers' points side by side (x +-3%).
+    colour = {va: "#1f77b4", vb: "#d95f02"}
+    shift = {va: 0.97, vb: 1.03}
     with open(gp, "w") as f:
-        f.write(f'set terminal png size 900,600\nset output "{os.path.join(d, "bench.png")}"\n'
-                f'set title "{title}"\nset xlabel "GiB added"\nset ylabel "ms (median, min-max)"\n'
-                'set key top left\nset grid\nset logscale xy\n')
-        names = [("add_state", "state hot-add"), ("remove_state", "state hot-remove"),
-                 ("add_daxctl", "daxctl hot-add"), ("remove_daxctl", "daxctl hot-remove")]
-        plots = []
+        f.write(f'set terminal png size 1100,500\nset output "{os.path.join(d, "bench.png")}"\n'
+                f'set multiplot layout 1,2 title "{title}"\n'
+                'set xlabel "GiB added"\nset ylabel "ms (median, min-max)"\n'
+                'set key top left\nset grid\nset logscale xy\nset offsets graph 0.05, graph 0.05, 0, 0\n')
+        index = {}
         i = 0
-        for metric, nm in names:
+        for metric in ("add_state", "remove_state", "add_daxctl", "remove_daxctl"):
             for v in (va, vb):
-                plots.append(f'"{data}" index {i} using 1:2:3:4 with yerrorlines '
-                             f'title "{drv.get(v, v)} {nm}"')
+                index[metric, v] = i
                 i += 1
-        f.write("plot " + ", \\\n     ".join(plots) + "\n")
+        for panel, metrics in (("hot-add", [("add_state", "state", 1, 7), ("add_daxctl", "daxctl", 2, 5)]),
+                               ("hot-remove", [("remove_state", "state", 1, 7), ("remove_daxctl", "daxctl", 2, 5)])):
+            f.write(f'set title "{panel}"\n')
+            plots = []
+            for metric, nm, dt, pt in metrics:
+                for v in (va, vb):
+                    plots.append(f'"{data}" index {index[metric, v]} using ($1*{shift[v]}):2:3:4 '
+                                 f'with yerrorlines lc rgb "{colour[v]}" dt {dt} pt {pt} '
+                                 f'title "{drv.get(v, v)} {nm}"')
+            f.write("plot " + ", \\\n     ".join(plots) + "\n")
+        f.write("unset multiplot\n")
     try:
         subprocess.run(["gnuplot", gp], check=True, capture_output=True)
         plot = "bench.png"

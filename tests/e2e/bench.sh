@@ -74,7 +74,7 @@ to_kmem() {
 # ranges (arch_add_memory, memory block devices, resources), onlining
 # and offlining the blocks, and removing the memory.
 TRACE=/sys/kernel/tracing
-MM_FUNCS="__add_memory_driver_managed add_memory_driver_managed online_pages offline_pages remove_memory offline_and_remove_memory_ranges"
+MM_FUNCS="__add_memory_driver_managed add_memory_driver_managed remove_memory offline_and_remove_memory_ranges arch_add_memory arch_remove_memory online_pages offline_pages"
 trace_on() {
 	[ -d $TRACE/events ] || mount -t tracefs tracefs $TRACE 2>/dev/null
 	[ -w $TRACE/set_ftrace_filter ] || return 1
@@ -101,9 +101,9 @@ trace_off() {
 	echo >$TRACE/set_ftrace_filter
 	echo 1 >$TRACE/tracing_on
 }
-# trace_sum: "FUNC USEC" per traced function that ran, the outermost
-# calls only (offline_pages inside offline_and_remove_memory_ranges is
-# counted once, as part of the latter).
+# trace_sum: "FUNC USEC" per traced function that ran, for the outermost
+# calls (mm's part of the operation), and "in:FUNC USEC" for the calls
+# inside them (where mm's time goes: arch_add_memory, online_pages, ...).
 trace_sum() {
 	# Read the buffer with function_graph still the tracer (it formats
 	# its own entries), stopped.
@@ -122,7 +122,7 @@ trace_sum() {
 			if (min == "" || depth < min) min = depth
 			dep[n] = depth; fn[n] = f; t[n++] = us
 		}
-		END { for (i = 0; i < n; i++) if (dep[i] == min) s[fn[i]] += t[i]; for (f in s) printf "%s %d\n", f, s[f] }
+		END { for (i = 0; i < n; i++) s[(dep[i] == min ? "" : "in:") fn[i]] += t[i]; for (f in s) printf "%s %d\n", f, s[f] }
 	' $TRACE/trace
 }
 
