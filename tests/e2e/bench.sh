@@ -101,14 +101,17 @@ trace_off() {
 	echo >$TRACE/set_ftrace_filter
 	echo 1 >$TRACE/tracing_on
 }
-# trace_sum: "FUNC USEC" per traced function that ran, for the outermost
-# calls (mm's part of the operation), and "in:FUNC USEC" for the calls
-# inside them (where mm's time goes: arch_add_memory, online_pages, ...).
+# trace_sum OUTER...: "FUNC USEC" per traced function that ran, for the
+# outermost calls, which must be one of OUTER (mm's part of the operation;
+# anything else at that depth is not the operation's), and "in:FUNC USEC"
+# for the calls inside them (where mm's time goes: arch_add_memory,
+# online_pages, ...).
 trace_sum() {
 	# Read the buffer with function_graph still the tracer (it formats
 	# its own entries), stopped.
 	echo 0 >$TRACE/tracing_on
-	awk '
+	awk -v outer=" $* " '
+		BEGIN { n = 0 }
 		/\|/ {
 			split($0, a, "|"); body = a[2]; d = a[1]
 			# depth from the indentation of the call
@@ -118,11 +121,17 @@ trace_sum() {
 			if (body ~ /\(\);/) { f = body; sub(/^ */, "", f); sub(/\(\);.*/, "", f) }
 			else if (body ~ /\} \/\* /) { f = body; sub(/.*\/\* /, "", f); sub(/ \*\/.*/, "", f) }
 			else next
-			if (us == "") next
+			if (us == "" || f == "") next
 			if (min == "" || depth < min) min = depth
-			dep[n] = depth; fn[n] = f; t[n++] = us
+			dep[n] = depth; fn[n] = f; t[n] = us; n++
 		}
-		END { for (i = 0; i < n; i++) s[(dep[i] == min ? "" : "in:") fn[i]] += t[i]; for (f in s) printf "%s %d\n", f, s[f] }
+		END {
+			for (i = 0; i < n; i++) {
+				if (dep[i] == min && index(outer, " " fn[i] " ") == 0) continue
+				s[(dep[i] == min ? "" : "in:") fn[i]] += t[i]
+			}
+			for (f in s) printf "%s %d\n", f, s[f]
+		}
 	' $TRACE/trace
 }
 
@@ -181,11 +190,13 @@ if has_part trace; then
 		echo online_movable >$AUTO
 		ok=1
 		timed_write trace add_bind $mib 1 1 $KMEM_DRV/bind $DEV && all_online $DEV $want || ok=0
-		trace_sum | while read -r f us; do sample "trace mm_add:$f $mib 1 1 $us"; done
+		trace_sum __add_memory_driver_managed add_memory_driver_managed |
+			while read -r f us; do sample "trace mm_add:$f $mib 1 1 $us"; done
 		echo offline >$AUTO
 		trace_again
 		timed_write trace remove_state $mib 1 1 $ST unplugged && at_baseline || ok=0
-		trace_sum | while read -r f us; do sample "trace mm_remove:$f $mib 1 1 $us"; done
+		trace_sum offline_and_remove_memory_ranges remove_memory |
+			while read -r f us; do sample "trace mm_remove:$f $mib 1 1 $us"; done
 		trace_off
 		write_attr $KMEM_DRV/unbind $DEV >/dev/null
 		write_attr $DEVDAX_DRV/bind $DEV >/dev/null
