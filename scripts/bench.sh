@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench.sh [--smoke] [--sizes GIB,...] [--rounds N] [--reps N]: the C and
-# the Rust kmem driver side by side (./kmem bench).
+# bench.sh [--smoke] [--sizes GIB,...] [--rounds N] [--reps N]
+#          [--variants "A B"]: the C and the Rust kmem driver side by side
+# (./kmem bench; defaults: 0.5,4,16 GiB, 6 rounds, 6 reps, bench-c and
+# bench-rust: about 20 minutes under TCG on 2 cores, plus the builds).
 #
 # Builds the bench-c and bench-rust kernels (configs/bench.config: the
 # end-to-end config without lockdep, DEBUG_VM, kmemleak and fault
@@ -10,7 +12,7 @@
 # sized for each device size (scripts/boot.sh, KMEM_MACHINE=bench), ROUNDS
 # times.  Each boot (tests/e2e/bench.sh) times REPS hot-adds and
 # hot-removes of dax0.0 through daxctl, a sysfs bind and the state file;
-# one traced round (mm's share); the latency of reading state during an
+# one more, traced (mm's share); the latency of reading state during an
 # unplug (largest size); the slab memory a bound device keeps and devices
 # of 1-8 ranges (smallest size).
 # scripts/bench_report.py then writes, to $KMEM_OUT/bench/DATE/:
@@ -33,7 +35,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$(dirname "$0")
 
-sizes=0.5,4,16 rounds=3 reps=3 variants="bench-c bench-rust" smoke=0
+sizes=0.5,4,16 rounds=6 reps=6 variants="bench-c bench-rust" smoke=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 sizes=0.5 rounds=1 reps=1 variants="c rust" ;;
@@ -90,8 +92,7 @@ for r in $(seq 1 "$rounds"); do
 	for i in "${!mibs[@]}"; do
 		mib=${mibs[$i]}
 		gib=$(awk -v m="$mib" 'BEGIN { printf "%g", m / 1024 }')
-		parts=size
-		[ "$r" = 1 ] && parts=$parts,trace
+		parts=size,trace
 		[ "$i" = $((nmib - 1)) ] && parts=$parts,lat
 		[ "$i" = 0 ] && parts=$parts,foot,ranges
 		# The e2e kernels have no tracing: no trace, no foot.

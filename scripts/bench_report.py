@@ -114,11 +114,12 @@ def main(d):
     tr = [r for r in rows if r["part"] == "trace"]
     if tr:
         out.append("## How much of it is mm\n")
-        out.append("One traced bind and unplug per size and driver (function_graph on "
+        out.append("One traced bind and unplug per boot (function_graph on "
                    "mm's entry points: __add_memory_driver_managed, online_pages, "
                    "offline_and_remove_memory_ranges; outermost calls).  driver = total - mm: "
                    "the driver, sysfs and the write itself.  mm inside: arch_add_memory, "
-                   "online_pages, offline_pages, arch_remove_memory per GiB.\n")
+                   "online_pages, offline_pages, arch_remove_memory per GiB.  Medians "
+                   "over the boots (rounds).\n")
         out.append("| driver | GiB | hot-add ms | of which mm | driver | mm inside, ms/GiB | "
                    "hot-remove ms | of which mm | driver | mm inside, ms/GiB |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
@@ -128,20 +129,29 @@ def main(d):
                 if not sel:
                     continue
 
+                # Per round (one traced bind and unplug each), then the
+                # median over rounds.
+                rounds = sorted({r["round"] for r in sel})
+
+                def med(f):
+                    x = [f([r for r in sel if r["round"] == rd]) for rd in rounds]
+                    return statistics.median(x)
+
                 def tot(m):
-                    return sum(ms(r["value"]) for r in sel if r["metric"] == m)
+                    return med(lambda rs: sum(ms(r["value"]) for r in rs if r["metric"] == m))
 
                 def mm(prefix):
-                    return sum(ms(r["value"]) for r in sel if r["metric"].startswith(prefix)
-                               and ":in:" not in r["metric"])
+                    return med(lambda rs: sum(ms(r["value"]) for r in rs if r["metric"].startswith(prefix)
+                                              and ":in:" not in r["metric"]))
 
                 def inner(prefix):
-                    return {r["metric"][len(prefix) + 3:]: ms(r["value"]) for r in sel
-                            if r["metric"].startswith(prefix + "in:")}
+                    keys = {r["metric"][len(prefix) + 3:] for r in sel if r["metric"].startswith(prefix + "in:")}
+                    return {k: med(lambda rs: sum(ms(r["value"]) for r in rs
+                                                  if r["metric"] == prefix + "in:" + k)) for k in keys}
                 add, rem = tot("add_bind"), tot("remove_state")
                 madd, mrem = mm("mm_add:"), mm("mm_remove:")
                 ia, ir = inner("mm_add:"), inner("mm_remove:")
-                summary["trace"].append({"variant": v, "size_gib": g, "add_ms": add,
+                summary["trace"].append({"variant": v, "size_gib": g, "rounds": len(rounds), "add_ms": add,
                                          "mm_add_ms": madd, "remove_ms": rem, "mm_remove_ms": mrem,
                                          "mm_add_inner_ms": ia, "mm_remove_inner_ms": ir})
                 gib = int(sel[0]["size_mib"]) / 1024
@@ -158,21 +168,33 @@ def main(d):
     if rg:
         out.append("## Devices of several ranges\n")
         out.append("One memory block per range, out of the hmem region; bind (add and "
-                   "online) and unplug through state, median ms (n per driver).\n")
-        out.append(f"| ranges | MiB | n | {na} bind | {nb} bind | ratio | {na} unplug | {nb} unplug | ratio |")
+                   "online) and unplug through state, median ms (n per driver), ratio "
+                   f"{nb}/{na} with its bootstrap 95% interval.\n")
+        out.append(f"| ranges | MiB | n | {na} bind | {nb} bind | ratio (95%) | {na} unplug | "
+                   f"{nb} unplug | ratio (95%) |")
         out.append("|---|---|---|---|---|---|---|---|---|")
         for nr in sorted({int(r["ranges"]) for r in rg}):
-            def med(v, m):
-                x = [ms(r["value"]) for r in rg if int(r["ranges"]) == nr and r["variant"] == v
-                     and r["metric"] == m]
-                return (statistics.median(x), len(x)) if x else (None, 0)
-            (ab, n), (bb, _) = med(va, "add_bind"), med(vb, "add_bind")
-            (ar, _), (br, _) = med(va, "remove_state"), med(vb, "remove_state")
+            def xs(v, m):
+                return [ms(r["value"]) for r in rg if int(r["ranges"]) == nr and r["variant"] == v
+                        and r["metric"] == m]
+
+            def cell(m):
+                a, b = xs(va, m), xs(vb, m)
+                if not a or not b:
+                    return None, None, "-"
+                ma, mb = statistics.median(a), statistics.median(b)
+                r = f"{mb / ma:.3f}" if ma else "-"
+                if len(a) > 1 and len(b) > 1 and ma:
+                    lo, hi = bootstrap_ratio(a, b, rng)
+                    r += f" ({lo:.2f}-{hi:.2f})"
+                return ma, mb, r
+            ab, bb, rb = cell("add_bind")
+            ar, br, rr = cell("remove_state")
+            n = len(xs(va, "add_bind"))
             mib = next(int(r["size_mib"]) for r in rg if int(r["ranges"]) == nr)
             summary["ranges"].append({"ranges": nr, "mib": mib, na: [ab, ar], nb: [bb, br]})
-            out.append(f"| {nr} | {mib} | {n} | {fmt(ab)} | {fmt(bb)} | "
-                       f"{fmt(bb / ab if ab and bb else None, 3)} | {fmt(ar)} | {fmt(br)} | "
-                       f"{fmt(br / ar if ar and br else None, 3)} |")
+            out.append(f"| {nr} | {mib} | {n} | {fmt(ab)} | {fmt(bb)} | {rb} | {fmt(ar)} | "
+                       f"{fmt(br)} | {rr} |")
         out.append("")
 
     # 4. Latency of reading state.
