@@ -76,7 +76,7 @@ if [ "$kind" = e2e ]; then
 	compare "/proc/iomem after hot-add" \
 		"sed -n 's/^# iomem-after-add: //p' | grep -v ' : Kernel '"
 	compare "guest reports (ranges, tiers, iomem)" \
-		"grep -E '^# ' | grep -vE ' time |kmemleak|^# iomem-after-add|^# ktap: # (using|Totals)'"
+		"grep -E '^# ' | grep -vE ' time |kmemleak|^# iomem-after-add|^# ktap: # (using|Totals)|^# dmesg: (clocksource|hrtimer|sched|rcu): '"
 else
 	# At the quick scale the sweeps fail every 7th point only, which
 	# lands on different allocations in the two drivers: their messages
