@@ -42,6 +42,12 @@ def bootstrap_ratio(a, b, rng):
     return rs[int(0.025 * BOOT)], rs[int(0.975 * BOOT) - 1]
 
 
+def median_of(rows, **where):
+    """Median value of the rows whose fields equal WHERE, or None."""
+    x = [r["value"] for r in rows if all(r[k] == w for k, w in where.items())]
+    return statistics.median(x) if x else None
+
+
 def fmt(x, nd=1):
     return "-" if x is None else f"{x:.{nd}f}"
 
@@ -208,13 +214,10 @@ def main(d):
         out.append("|---|---|---|---|---|---|---|---|---|")
         for g in sorted({float(r["size_gib"]) for r in lt}):
             for v in (va, vb):
-                def m(k):
-                    x = [r["value"] for r in lt if r["variant"] == v and float(r["size_gib"]) == g
-                         and r["metric"] == k]
-                    return statistics.median(x) if x else None
+                lg = [r for r in lt if float(r["size_gib"]) == g]
                 keys = ["idle_p50", "idle_p99", "idle_max", "unplug_p50", "unplug_p99", "unplug_max"]
-                vals = [m(k) for k in keys]
-                w = m("unplug_writer")
+                vals = [median_of(lg, variant=v, metric=k) for k in keys]
+                w = median_of(lg, variant=v, metric="unplug_writer")
                 summary["lat"].append({"variant": v, "size_gib": g, **dict(zip(keys, vals)),
                                        "unplug_writer_us": w})
                 out.append(f"| {drv.get(v, v)} | {g:g} | " + " | ".join(fmt(x, 0) for x in vals) +
@@ -234,10 +237,8 @@ def main(d):
         out.append("|---|---|---|---|---|")
         summary["foot"] = []
         for v in (va, vb):
-            def m(k):
-                x = [r["value"] for r in ft if r["variant"] == v and r["metric"] == k]
-                return statistics.median(x) if x else None
-            vals = [m(k) for k in ("driver_objs", "driver_bytes", "bind_objs", "bind_bytes")]
+            vals = [median_of(ft, variant=v, metric=k)
+                    for k in ("driver_objs", "driver_bytes", "bind_objs", "bind_bytes")]
             summary["foot"].append({"variant": v, "driver_objs": vals[0], "driver_bytes": vals[1],
                                     "bind_objs": vals[2], "bind_bytes": vals[3]})
             out.append(f"| {drv.get(v, v)} | " + " | ".join(fmt(x, 0) for x in vals) + " |")
