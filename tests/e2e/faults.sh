@@ -172,6 +172,53 @@ if [ "$(scale quick full)" = full ]; then
 	sweep "daxctl reconfigure-device -m devdax" to_sysram devdax loose
 fi
 
+# success_means GOAL RESULT: true unless RESULT is ok and GOAL not reached.
+success_means() { [ "$2" != ok ] || goal_reached "$1"; }
+
+# filter_to FUNC: fault-injection points count only under FUNC (the first
+# of the names given that the kernel has), or everywhere without FUNC.
+filter_to() {
+	local f a="" b="" start=0 end=0xffffffffffffffff
+	for f in "$@"; do
+		a=$(awk -v f="$f" '$3 == f || index($3, f ".") == 1 { print $1; exit }' /proc/kallsyms)
+		[ -n "$a" ] && break
+	done
+	if [ $# -gt 0 ]; then
+		[ -n "$a" ] || return 1
+		# The function ends where the next symbol starts.
+		b=$(awk -v a="$a" '$1 > a && (e == "" || $1 < e) { e = $1 } END { print e }' /proc/kallsyms)
+		[ -n "$b" ] || return 1
+		start=0x$a end=0x$b
+	fi
+	for f in failslab fail_page_alloc; do
+		echo $start >$DBG/$f/require-start && echo $end >$DBG/$f/require-end || return 1
+	done
+}
+
+# A memory block whose link to its node cannot be created: fail the first
+# allocation made for the links while daxctl reconfigures $DEV to
+# system-ram.  daxctl finds a device's blocks through the node's links, so
+# when mm ignored the failure, daxctl reported success with that block
+# offline, and so did every retry.  The hot-add must fail instead, leave
+# $DEV consistent, and a retry succeed.
+to_devdax
+name="daxctl reconfigure-device -m system-ram with a node link failing"
+if ! filter_to do_register_memory_block_under_node register_mem_block_under_node_hotplug; then
+	fail "$name: no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER) or no symbol for the links in /proc/kallsyms"
+else
+	out=$(dctl system-ram 1)
+	filter_to
+	res=${out% *} hit=${out##* }
+	info "$name: $res ($hit), $(dev_summary $DEV)"
+	expect "$name: the fault was injected" hit "$hit"
+	check "$name: daxctl reports success only with every block online" \
+		success_means system-ram "$res"
+	check "$name: $DEV consistent" consistent $DEV $mt0 loose
+	to_devdax
+	expect "$name: a retry without a fault succeeds" "ok -" "$(dctl system-ram)"
+	check "$name: every block online after the retry" goal_reached system-ram
+fi
+
 to_devdax
 expect "$DEV back to device_dax" device_dax "$(driver_of $DEV)"
 write_attr $KMEM_DRV/remove_id $DEV >/dev/null
