@@ -62,6 +62,13 @@ to_state() {
 }
 # bound with its blocks offline, as a bind leaves them.
 to_offline() { to_unbound && to_bound && [ "$(cat $ST)" = offline ]; }
+# unbound with its memory left online (abandoned), for the next bind to
+# adopt; a bind from there adopts it.
+is_stuck() { [ -z "$(driver_of $DEV)" ] && [ "$(kmem_children $DEV)" = 1 ]; }
+to_stuck() {
+	is_stuck && return 0
+	to_state online_movable && [ "$(write_attr $KMEM_DRV/unbind $DEV)" = ok ] && is_stuck
+}
 to_sysram() { to_devdax && [ "$(dctl system-ram)" = "ok -" ]; }
 # daxctl MODE [FAIL-NTH]: reconfigure DEV, failing the n-th point of the
 # kernel work from daxctl's first sysfs write on; print the exit status
@@ -134,7 +141,7 @@ sweep() {
 		# failure left the device.
 		if ! goal_reached $goal; then
 			case $goal in
-			bind) to_unbound && res=$(write_attr $KMEM_DRV/bind $DEV) ;;
+			bind) { is_stuck || to_unbound; } && res=$(write_attr $KMEM_DRV/bind $DEV) ;;
 			unbind) res=$(write_attr $KMEM_DRV/unbind $DEV) ;;
 			system-ram | devdax) res=$(dctl $goal) && res=${res% *} ;;
 			*) res=$(write_attr $ST $goal) ;;
@@ -194,6 +201,11 @@ filter_to() {
 		echo $start >$DBG/$f/require-start && echo $end >$DBG/$f/require-end || return 1
 	done
 }
+
+# The adoption of memory an earlier binding left online: a bind of the
+# unbound device whose memory is still added, every point of it.  A bind
+# that fails must leave the memory as it was, for the next one.
+sweep "bind $DEV adopting the memory left online" to_stuck bind stuck
 
 # A memory block whose link to its node cannot be created: fail the first
 # allocation made for the links while daxctl reconfigures $DEV to

@@ -208,11 +208,12 @@ dev_summary() {
 	echo "driver=${drv:-none} state=$st present=$present online=$online zone=$zone kids=$(kmem_children "$dev") entries=$(iomem_entries "$dev")"
 }
 
-# consistent DEV MT0 [loose]: true if DEV's driver, state, memory blocks,
-# /proc/iomem and MemTotal (MT0 with none of DEV's memory online) agree;
-# else print what was found.  "loose" ignores the state attribute, which
-# only follows writes to itself, for memory that tools online and offline
-# block by block (daxctl).
+# consistent DEV MT0 [loose|stuck]: true if DEV's driver, state, memory
+# blocks, /proc/iomem and MemTotal (MT0 with none of DEV's memory online)
+# agree; else print what was found.  "loose" ignores the state attribute,
+# which only follows writes to itself, for memory that tools online and
+# offline block by block (daxctl).  "stuck" also accepts DEV unbound with
+# all of its memory left added (abandoned by kmem, for the next binding).
 consistent() {
 	local dev=$1 mt0=$2 mode=${3:-strict} s drv st present online zone kids entries
 	local total bs_kb ok=1
@@ -230,7 +231,7 @@ consistent() {
 		[ "$kids" = 0 ] && [ "$present" != 0 ] && ok=0
 		[ "$kids" != 0 ] && [ "$present" = 0 ] && ok=0
 		[ "$kids" = "$(aligned_ranges "$dev" | wc -l)" ] && [ "$present" != "$total" ] && ok=0
-		if [ "$mode" = strict ]; then
+		if [ "$mode" != loose ]; then
 			case $st in
 			unplugged) [ "$present" = 0 ] || ok=0 ;;
 			offline) [ "$present" != 0 ] && [ "$online" = 0 ] || ok=0 ;;
@@ -241,7 +242,14 @@ consistent() {
 		fi
 		;;
 	device_dax) [ "$present" = 0 ] && [ "$entries" = "$(dax_ranges "$dev" | wc -l)" ] || ok=0 ;;
-	*) [ "$present" = 0 ] && [ "$entries" = 0 ] || ok=0 ;;
+	*)
+		if [ "$mode" = stuck ] && [ "$present" != 0 ]; then
+			[ "$present" = "$total" ] && [ "$kids" = "$entries" ] &&
+				[ "$kids" = "$(aligned_ranges "$dev" | wc -l)" ] || ok=0
+		else
+			[ "$present" = 0 ] && [ "$entries" = 0 ] || ok=0
+		fi
+		;;
 	esac
 	[ $ok = 1 ] && return 0
 	echo "$s MemTotal=MT0+$(($(memtotal_kb) - mt0))kB"

@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kmem as a module: rmmod and modprobe, daxctl loading it on demand, and
 # rmmod while memory is stuck online, after which /proc/iomem still names
-# that memory (its names must not live in the unloaded module).  Runs after
-# the other suites but the selftest: the device it leaves stuck online is
-# carved out of the hmem region, which nothing uses after it.
+# that memory (its names must not live in the unloaded module), and
+# modprobe takes the memory over again (adopts it) so that it unplugs.
 . /tests/lib.sh
 
 if ! grep -q '^kmem ' /proc/modules; then
@@ -69,7 +68,27 @@ grep -B1 -A1 " : $M\$" /proc/iomem | sed 's/^/# iomem: /'
 expect "MemTotal keeps the stuck memory" $mt1 "$(memtotal_kb)"
 check "$M's blocks are still online" blocks_in_state $M online
 
-# The module comes back; the stuck device cannot be bound until reboot.
+# The module comes back and takes the stuck memory over: loading kmem binds
+# the device (of the hmem region: a kmem-type device) and adopts it.
+mark adopt
 check "modprobe kmem after the stuck rmmod" modprobe kmem
-expect "binding $M to kmem again fails with EBUSY" "$EBUSY" "$(write_attr $KMEM_DRV/bind $M)"
-expect "MemTotal unchanged by the refused bind" $mt1 "$(memtotal_kb)"
+[ "$(driver_of $M)" = kmem ] || write_attr $KMEM_DRV/bind $M >/dev/null
+expect "$M is bound to kmem again" kmem "$(driver_of $M)"
+msgs=$(dmesg_since adopt)
+echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+check "kmem logs 'mapping0: ... adopting memory left behind'" \
+	grep -q "^kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
+$msgs
+EOF
+expect "state shows the adopted memory online" online_movable "$(cat $DAX_DEVS/$M/state)"
+expect "nothing added twice: one reservation" 1 "$(iomem_entries $M)"
+expect "with one System RAM" 1 "$(kmem_children $M)"
+expect "MemTotal unchanged by the adoption" $mt1 "$(memtotal_kb)"
+# daxctl offlines the adopted memory and unbinds: kmem removes it.
+daxctl reconfigure-device -m devdax -f $M >/tmp/out 2>&1
+expect "daxctl reconfigure-device -m devdax $M with adopted memory" 0 $?
+expect "$M is bound to device_dax" device_dax "$(driver_of $M)"
+expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
+daxctl disable-device $M >/dev/null 2>&1
+daxctl destroy-device $M >/dev/null 2>&1
+check "/proc/iomem back to baseline after the adoption" same_iomem /tmp/iomem.m0

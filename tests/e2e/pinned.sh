@@ -8,9 +8,9 @@
 # In ZONE_NORMAL (online_kernel) its page tables, unmovable kernel memory,
 # land on the device (node 2's only ZONE_NORMAL memory): unplugging fails
 # with EBUSY and leaves the device online; unbind leaves the memory stuck
-# online until reboot, with its resources kept; rmmod after that is safe;
-# once the process exits the blocks offline again through memoryN/state.
-# Runs last but kmemleak: the device stays reserved until reboot.
+# online, with its resources kept; rmmod after that is safe; binding the
+# device again (here: loading kmem again) adopts the memory while it is
+# still pinned, and once the process exits it unplugs.
 . /tests/lib.sh
 
 DEV=$(hmem_carve 256M)
@@ -86,18 +86,42 @@ expect "MemTotal keeps the stuck memory" $mt1 "$(memtotal_kb)"
 if grep -q '^kmem ' /proc/modules; then
 	check "rmmod kmem with memory stuck online" rmmod kmem
 	check "/proc/iomem readable after rmmod, names intact" grep -q " : $DEV\$" /proc/iomem
+	mark reload
 	check "modprobe kmem again" modprobe kmem
+else
+	mark reload
 fi
-expect "binding $DEV again fails with EBUSY while it is stuck" "$EBUSY" "$(write_attr $KMEM_DRV/bind $DEV)"
+
+# A binding while the memory is still pinned adopts it (loading kmem binds
+# the device, a kmem-type device of the hmem region) and keeps it.
+[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
+expect "binding $DEV again adopts the stuck memory" kmem "$(driver_of $DEV)"
+msgs=$(dmesg_since reload)
+echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+check "kmem logs 'mapping0: ... adopting memory left behind'" \
+	grep -q "^kmem $DEV: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
+$msgs
+EOF
+expect "state of the adopted memory" online_kernel "$(cat $ST)"
+expect "nothing added twice" 1 "$(kmem_children $DEV)"
+expect "MemTotal unchanged by the adoption" $mt1 "$(memtotal_kb)"
+expect "unplug while still pinned fails with EBUSY" "$EBUSY" "$(write_attr $ST unplugged)"
+expect "and keeps the memory" online_kernel "$(cat $ST)"
+check "$DEV consistent" consistent $DEV $mt0
 
 kill $pid
 wait $pid 2>/dev/null
-if ! kasan_skip "once the process is gone, every block offlines through memoryN/state"; then
-	ok=0 n=0
-	for b in $(dev_blocks $DEV); do
-		n=$((n + 1))
-		[ "$(write_attr $SYS_MEM/$b/state offline)" = ok ] && ok=$((ok + 1))
+if ! kasan_skip "once the process is gone, the adopted memory unplugs"; then
+	# The process's page tables are freed after an RCU grace period
+	# (MMU_GATHER_RCU_TABLE_FREE): give them a few seconds.
+	i=0
+	while [ $i -lt 10 ] && [ "$(write_attr $ST unplugged)" != ok ]; do
+		sleep 1
+		i=$((i + 1))
 	done
-	expect "once the process is gone, every block offlines through memoryN/state" $n $ok
+	info "unplugged after $i retries"
+	expect "once the process is gone, the adopted memory unplugs" unplugged "$(cat $ST)"
 	expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
+	check "/proc/iomem back to its state before the pinning" same_iomem /tmp/iomem.p0
+	check "$DEV consistent" consistent $DEV $mt0
 fi

@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Memory left behind at unbind is adopted by the next binding of the device.
+# Unbinding kmem never offlines: memory that is online at unbind stays,
+# with its reservation ("stuck online until reboot", as kmem logs it).  A
+# later bind of the same device takes it over, in the state it is in,
+# without adding anything twice, and "unplugged" then removes it, back to
+# the baseline.  Another device never takes it.  (module: the same across
+# rmmod and modprobe; pinned: while a process pins the memory.)
+. /tests/lib.sh
+DEV=dax0.0
+ST=$DAX_DEVS/$DEV/state
+
+need_devdax $DEV
+# A second device, for the check that it never takes dax0.0's memory; made
+# first, as carving it reconfigures the hmem region's seed device.
+D2=$(hmem_carve 256M)
+check "carve a second device out of the hmem region" test -n "$D2"
+mt0=$(memtotal_kb)
+cp /proc/iomem /tmp/iomem.a0
+tier0=$(tier_of 1)
+
+daxctl reconfigure-device -m system-ram $DEV >/tmp/out 2>&1
+expect "daxctl reconfigure-device -m system-ram $DEV" 0 $?
+check "every block of $DEV online" blocks_in_state $DEV online
+mt1=$(memtotal_kb)
+tier1=$(tier_of 1)
+
+# stick: unbind DEV from kmem while its memory is online; it stays.
+stick() {
+	mark "stick-$1"
+	expect "$1: unbind $DEV while its memory is online" ok "$(write_attr $KMEM_DRV/unbind $DEV)"
+	msgs=$(dmesg_since "stick-$1")
+	check "$1: kmem logs 'Hotplug regions stuck online until reboot'" \
+		grep -q "^kmem $DEV: Hotplug regions stuck online until reboot" <<EOF
+$msgs
+EOF
+	expect "$1: $DEV has no driver" "" "$(driver_of $DEV)"
+	# So that no later new_id write binds it behind the test's back.
+	write_attr $KMEM_DRV/remove_id $DEV >/dev/null
+	expect "$1: its reservation stays" 1 "$(iomem_entries $DEV)"
+	expect "$1: with its System RAM" 1 "$(kmem_children $DEV)"
+}
+
+# adopted WHAT STATE MT: bind DEV to kmem (new_id binds it) and check that
+# it took over the memory left behind, in STATE, adding nothing.
+adopted() {
+	mark "adopt-$1"
+	write_attr $KMEM_DRV/new_id $DEV >/dev/null
+	[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
+	expect "$1: $DEV is bound to kmem again" kmem "$(driver_of $DEV)"
+	msgs=$(dmesg_since "adopt-$1")
+	echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+	check "$1: kmem logs 'mapping0: ... adopting memory left behind'" \
+		grep -q "^kmem $DEV: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
+$msgs
+EOF
+	expect "$1: state shows the memory as it is" "$2" "$(cat $ST)"
+	expect "$1: nothing added twice: one reservation" 1 "$(iomem_entries $DEV)"
+	expect "$1: with one System RAM" 1 "$(kmem_children $DEV)"
+	expect "$1: MemTotal unchanged" "$3" "$(memtotal_kb)"
+	check "$1: $DEV consistent" consistent $DEV $mt0
+}
+
+# Online: the same module instance takes it over again.
+stick online
+expect "online: MemTotal keeps the memory" $mt1 "$(memtotal_kb)"
+
+# Another device binds as usual and leaves the memory alone.
+if [ -n "$D2" ]; then
+	daxctl reconfigure-device -m system-ram $D2 >/tmp/out 2>&1
+	expect "another device, $D2, to system-ram" 0 $?
+	expect "$D2 has its own reservation" 1 "$(iomem_entries $D2)"
+	expect "$DEV's memory is still unowned" "" "$(driver_of $DEV)"
+	expect "$DEV's reservation is still there" 1 "$(iomem_entries $DEV)"
+	daxctl reconfigure-device -m devdax -f $D2 >/tmp/out 2>&1
+	expect "$D2 back to devdax" 0 $?
+	expect "$DEV's reservation survives the other device" 1 "$(iomem_entries $DEV)"
+fi
+
+adopted online online_movable $mt1
+expect "online: the memory tier is kept" "$tier1" "$(tier_of 1)"
+expect "online: unplug the adopted memory" ok "$(write_attr $ST unplugged)"
+expect "online: MemTotal back to baseline" $mt0 "$(memtotal_kb)"
+expect "online: no reservation left" 0 "$(iomem_entries $DEV)"
+expect "online: node 1 back in no memory tier" "$tier0" "$(tier_of 1)"
+
+# Offline: blocks offlined through sysfs after the unbind; the memory is
+# still added, and adopted offline.
+expect "write online_movable again" ok "$(write_attr $ST online_movable)"
+stick offline
+ok=0 n=0
+for b in $(dev_blocks $DEV); do
+	n=$((n + 1))
+	[ "$(write_attr $SYS_MEM/$b/state offline)" = ok ] && ok=$((ok + 1))
+done
+expect "offline: every block offlines through memoryN/state" $n $ok
+expect "offline: MemTotal without the memory" $mt0 "$(memtotal_kb)"
+adopted offline offline $mt0
+expect "offline: unplug the adopted memory" ok "$(write_attr $ST unplugged)"
+expect "offline: no reservation left" 0 "$(iomem_entries $DEV)"
+
+# And the device works as before: online, unplug, back to devdax.
+expect "online_movable after adoption" ok "$(write_attr $ST online_movable)"
+expect "MemTotal with the memory" $mt1 "$(memtotal_kb)"
+daxctl reconfigure-device -m devdax -f $DEV >/tmp/out 2>&1
+expect "daxctl reconfigure-device -m devdax $DEV" 0 $?
+write_attr $KMEM_DRV/remove_id $DEV >/dev/null
+expect "MemTotal at baseline" $mt0 "$(memtotal_kb)"
+check "/proc/iomem at baseline" same_iomem /tmp/iomem.a0
+expect "node 1's memory tier as at the start" "$tier0" "$(tier_of 1)"
+if [ -n "$D2" ]; then
+	daxctl disable-device $D2 >/dev/null 2>&1
+	daxctl destroy-device $D2 >/dev/null 2>&1
+fi
