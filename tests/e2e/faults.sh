@@ -98,11 +98,26 @@ goal_reached() {
 	esac
 }
 
+# wanted NAME: true unless KMEM_SWEEPS (kmemrs.sweeps=, comma-separated
+# words) is set and NAME contains none of its words.
+wanted() {
+	local w
+	[ -n "${KMEM_SWEEPS:-}" ] || return 0
+	for w in $(echo "$KMEM_SWEEPS" | tr , ' '); do
+		case $1 in *"$w"*) return 0 ;; esac
+	done
+	return 1
+}
+
 # sweep NAME SETUP GOAL MODE: fail each point of one operation in turn.
 # The operation is a write of GOAL to the state attribute, a bind or unbind
 # of DEV, or (MODE loose) a daxctl reconfigure-device to GOAL.
 sweep() {
 	local name=$1 setup=$2 goal=$3 mode=$4 n=1 out res hit why="" errs="" points=0 t0 s
+	if ! wanted "$name"; then
+		info "not run: $name (KMEM_SWEEPS=$KMEM_SWEEPS)"
+		return
+	fi
 	t0=$(now_ms)
 	while :; do
 		if [ $n -gt $MAX ]; then
