@@ -222,6 +222,48 @@ filter_to() {
 # that fails must leave the memory as it was, for the next one.
 sweep "bind $DEV adopting the memory left online" to_stuck bind stuck
 
+# One fault at a chosen place, with the stack filter: the first point
+# under FUNC fails during a bind (from unbound) or a state write (from
+# unplugged).  The sampled sweeps of ./kmem test may step over these
+# points, and they land on different allocations in the two drivers; here
+# both must return the errno and log the message that C kmem does, and
+# leave $DEV consistent for a retry.
+# targeted NAME OP ERRNO MESSAGE FUNC...: OP is bind or a state value.
+targeted() {
+	local name=$1 op=$2 errno=$3 msg=$4 out res hit m
+	shift 4
+	if [ "$op" = bind ]; then to_unbound; else to_state unplugged; fi
+	if ! filter_to "$@"; then
+		fail "$name: no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER) or no symbol $* in /proc/kallsyms"
+		return
+	fi
+	m=t$(now_ms) && mark $m
+	if [ "$op" = bind ]; then
+		out=$(kmemtool failnth 1 $KMEM_DRV/bind $DEV)
+	else
+		out=$(kmemtool failnth 1 $ST $op)
+	fi
+	filter_to
+	res=${out% *} hit=${out##* }
+	expect "$name: the fault was injected" hit "$hit"
+	expect "$name: the $op fails with $errno" "$errno" "$(errname "$res")"
+	check "$name: kmem logs '$msg'" eval "dmesg_since $m | grep -q 'kmem $DEV: .*$msg'"
+	check "$name: $DEV consistent" consistent $DEV $mt0 strict
+	if [ "$op" = bind ]; then
+		to_unbound
+		expect "$name: a retry without a fault succeeds" ok "$(write_attr $KMEM_DRV/bind $DEV)"
+	else
+		expect "$name: a retry without a fault succeeds" ok "$(write_attr $ST $op)"
+		check "$name: every block online after the retry" blocks_in_state $DEV online
+	fi
+}
+targeted "bind with the region reservation failing" bind EBUSY \
+	"could not reserve region" reserve_driver_managed_region
+# The first allocation of the hot-add is the System RAM resource's, and
+# mm's register_memory_resource() answers EEXIST whatever made it fail.
+targeted "state online_movable with the hot-add failing" online_movable EEXIST \
+	"memory add failed" __add_memory_driver_managed add_memory_driver_managed
+
 # A memory block whose link to its node cannot be created: fail the first
 # allocation made for the links while daxctl reconfigures $DEV to
 # system-ram.  daxctl finds a device's blocks through the node's links, so
