@@ -119,7 +119,7 @@ if ! kasan_skip "once the process is gone, the adopted memory unplugs"; then
 		sleep 1
 		i=$((i + 1))
 	done
-	info "unplugged after $i retries"
+	info "time to unplug once the process is gone: $i retries of 1 s"
 	expect "once the process is gone, the adopted memory unplugs" unplugged "$(cat $ST)"
 	expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
 	check "/proc/iomem back to its state before the pinning" same_iomem /tmp/iomem.p0
