@@ -5,8 +5,10 @@
 # with its reservation ("stuck online until reboot", as kmem logs it).  A
 # later bind of the same device takes it over, in the state it is in,
 # without adding anything twice, and "unplugged" then removes it, back to
-# the baseline.  Another device never takes it.  (module: the same across
-# rmmod and modprobe; pinned: while a process pins the memory.)
+# the baseline.  Another device never takes it.  A device shrunk while
+# unbound adopts what is left of its ranges, and its memory group goes on
+# to the memory it no longer has.  (module: the same across rmmod and
+# modprobe; pinned: while a process pins the memory.)
 . /tests/lib.sh
 DEV=dax0.0
 ST=$DAX_DEVS/$DEV/state
@@ -49,12 +51,7 @@ adopted() {
 	write_attr $KMEM_DRV/new_id $DEV >/dev/null
 	[ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
 	expect "$1: $DEV is bound to kmem again" kmem "$(driver_of $DEV)"
-	msgs=$(dmesg_since "adopt-$1")
-	echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
-	check "$1: kmem logs 'mapping0: ... adopting memory left behind'" \
-		grep -q "^kmem $DEV: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
-$msgs
-EOF
+	adopt_logged "$1: " $DEV "adopt-$1"
 	expect "$1: state shows the memory as it is" "$2" "$(cat $ST)"
 	expect "$1: nothing added twice: one reservation" 1 "$(iomem_entries $DEV)"
 	expect "$1: with one System RAM" 1 "$(kmem_children $DEV)"
@@ -109,6 +106,89 @@ write_attr $KMEM_DRV/remove_id $DEV >/dev/null
 expect "MemTotal at baseline" $mt0 "$(memtotal_kb)"
 check "/proc/iomem at baseline" same_iomem /tmp/iomem.a0
 expect "node 1's memory tier as at the start" "$tier0" "$(tier_of 1)"
+# Shrunk while unbound: a device of two ranges leaves both behind and
+# loses its second range; the next binding adopts the first.  Its memory
+# group still holds the second range's memory, so at unbind, after the
+# first range is unplugged, the group is abandoned again, and adopted
+# with that memory when the device grows back over it.
+if [ -n "$D2" ]; then
+	bs=$(block_bytes)
+	bmib=$((bs >> 20))
+	ms0=$(memtotal_kb)
+	X=$(hmem_carve ${bmib}M)
+	Y=$(hmem_carve ${bmib}M)
+	Z=$(hmem_carve ${bmib}M)
+	for d in $X $Z; do
+		daxctl disable-device $d >/dev/null 2>&1
+		daxctl destroy-device $d >/dev/null 2>&1
+	done
+	M=$(hmem_carve $((2 * bmib))M)
+	expect "shrunk: a device of two discontiguous ranges" 2 "$(dax_ranges "$M" | wc -l)"
+	r1=$(dax_ranges "$M" | sed -n 2p)
+	MST=$DAX_DEVS/$M/state
+	# daxctl onlines [resource, resource + size) only (see shapes.sh):
+	# online both ranges with the state attribute.
+	daxctl reconfigure-device -N -m system-ram $M >/tmp/out 2>&1
+	expect "shrunk: $M to system-ram, blocks offline" 0 $?
+	expect "shrunk: write 'unplugged' to $M's state" ok "$(write_attr $MST unplugged)"
+	expect "shrunk: write 'online_movable' to $M's state" ok "$(write_attr $MST online_movable)"
+	check "shrunk: every block of $M online" blocks_in_state $M online
+	expect "shrunk: unbind $M while its memory is online" ok "$(write_attr $KMEM_DRV/unbind $M)"
+	write_attr $KMEM_DRV/remove_id $M >/dev/null
+	expect "shrunk: both ranges are left behind" 2 "$(kmem_children $M)"
+	expect "shrunk: $M shrinks to one range while unbound" ok "$(write_attr $DAX_DEVS/$M/size $bs)"
+	expect "shrunk: $M has one range" 1 "$(dax_ranges "$M" | wc -l)"
+	expect "shrunk: the second range's memory stays" 2 "$(kmem_children $M)"
+
+	mark shrunk-adopt
+	write_attr $KMEM_DRV/new_id $M >/dev/null
+	[ "$(driver_of $M)" = kmem ] || write_attr $KMEM_DRV/bind $M >/dev/null
+	expect "shrunk: $M is bound to kmem again" kmem "$(driver_of $M)"
+	adopt_logged "shrunk: " $M shrunk-adopt 0
+	expect "shrunk: state shows the first range online" online_movable "$(cat $MST)"
+	expect "shrunk: unplug the first range" ok "$(write_attr $MST unplugged)"
+	expect "shrunk: MemTotal keeps the second range's memory" $((ms0 + bs / 1024)) "$(memtotal_kb)"
+	expect "shrunk: the second range's reservation stays" 1 "$(kmem_children $M)"
+	mark shrunk-unbind
+	expect "shrunk: unbind $M" ok "$(write_attr $KMEM_DRV/unbind $M)"
+	write_attr $KMEM_DRV/remove_id $M >/dev/null
+	msgs=$(dmesg_since shrunk-unbind)
+	echo "$msgs" | grep 'memory group' | sed 's/^/# dmesg: /'
+	check "shrunk: the memory group, which still has memory, is abandoned" \
+		grep -q "memory group [0-9]* still has memory, abandoned (-16)\$" <<EOF
+$msgs
+EOF
+
+	expect "shrunk: $M grows back while unbound" ok "$(write_attr $DAX_DEVS/$M/size $((2 * bs)))"
+	expect "shrunk: its second range is where it was" "$r1" "$(dax_ranges "$M" | sed -n 2p)"
+	mark shrunk-grown
+	write_attr $KMEM_DRV/new_id $M >/dev/null
+	[ "$(driver_of $M)" = kmem ] || write_attr $KMEM_DRV/bind $M >/dev/null
+	expect "shrunk: $M is bound to kmem with two ranges" kmem "$(driver_of $M)"
+	adopt_logged "shrunk: " $M shrunk-grown 1
+	check "shrunk: kmem logs 'mapping0: ... not left behind, added after unplugged'" \
+		grep -q "^kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* not left behind, added after unplugged" <<EOF
+$(dmesg_since shrunk-grown)
+EOF
+	expect "shrunk: state shows the second range online" online_movable "$(cat $MST)"
+	expect "shrunk: unplug the second range" ok "$(write_attr $MST unplugged)"
+	expect "shrunk: MemTotal back to baseline" $ms0 "$(memtotal_kb)"
+	expect "shrunk: no reservation left" 0 "$(iomem_entries $M)"
+	expect "shrunk: both ranges online again" ok "$(write_attr $MST online_movable)"
+	expect "shrunk: MemTotal with both ranges" $((ms0 + 2 * bs / 1024)) "$(memtotal_kb)"
+	check "shrunk: $M consistent" consistent $M $ms0
+	expect "shrunk: unplug both ranges" ok "$(write_attr $MST unplugged)"
+	daxctl reconfigure-device -m devdax -f $M >/tmp/out 2>&1
+	expect "shrunk: daxctl reconfigure-device -m devdax $M" 0 $?
+	write_attr $KMEM_DRV/remove_id $M >/dev/null
+	expect "shrunk: MemTotal at baseline" $ms0 "$(memtotal_kb)"
+	for d in $M $Y; do
+		daxctl disable-device $d >/dev/null 2>&1
+		daxctl destroy-device $d >/dev/null 2>&1
+	done
+	check "shrunk: /proc/iomem at baseline" same_iomem /tmp/iomem.a0
+fi
+
 if [ -n "$D2" ]; then
 	daxctl disable-device $D2 >/dev/null 2>&1
 	daxctl destroy-device $D2 >/dev/null 2>&1

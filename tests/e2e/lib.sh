@@ -179,6 +179,19 @@ write_attr() {
 mark() { echo "<7>kmem-e2e-mark $1" >/dev/kmsg; }
 dmesg_since() { dmesg | sed -n "/kmem-e2e-mark $1\$/,\$p" | sed 1d | sed 's/^\[[^]]*\] //'; }
 
+# adopt_logged WHAT DEV MARK [N]: check that kmem logged for DEV, since
+# MARK, that it adopts the memory left behind at its range N (0 if not
+# given).  WHAT prefixes the check's name.
+adopt_logged() {
+	local msgs
+	msgs=$(dmesg_since "$3")
+	echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
+	check "${1}kmem logs 'mapping${4:-0}: ... adopting memory left behind'" \
+		grep -q "^kmem $2: mapping${4:-0}: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
+$msgs
+EOF
+}
+
 # same_iomem FILE: true if /proc/iomem is FILE; else print the difference.
 same_iomem() {
 	cmp -s "$1" /proc/iomem && return 0

@@ -74,12 +74,7 @@ mark adopt
 check "modprobe kmem after the stuck rmmod" modprobe kmem
 [ "$(driver_of $M)" = kmem ] || write_attr $KMEM_DRV/bind $M >/dev/null
 expect "$M is bound to kmem again" kmem "$(driver_of $M)"
-msgs=$(dmesg_since adopt)
-echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
-check "kmem logs 'mapping0: ... adopting memory left behind'" \
-	grep -q "^kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
-$msgs
-EOF
+adopt_logged "" $M adopt
 expect "state shows the adopted memory online" online_movable "$(cat $DAX_DEVS/$M/state)"
 expect "nothing added twice: one reservation" 1 "$(iomem_entries $M)"
 expect "with one System RAM" 1 "$(kmem_children $M)"

@@ -96,12 +96,7 @@ fi
 # the device, a kmem-type device of the hmem region) and keeps it.
 [ "$(driver_of $DEV)" = kmem ] || write_attr $KMEM_DRV/bind $DEV >/dev/null
 expect "binding $DEV again adopts the stuck memory" kmem "$(driver_of $DEV)"
-msgs=$(dmesg_since reload)
-echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
-check "kmem logs 'mapping0: ... adopting memory left behind'" \
-	grep -q "^kmem $DEV: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* adopting memory left behind" <<EOF
-$msgs
-EOF
+adopt_logged "" $DEV reload
 expect "state of the adopted memory" online_kernel "$(cat $ST)"
 expect "nothing added twice" 1 "$(kmem_children $DEV)"
 expect "MemTotal unchanged by the adoption" $mt1 "$(memtotal_kb)"
