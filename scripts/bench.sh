@@ -125,12 +125,12 @@ for r in $(seq 1 "$rounds"); do
 				echo "not ok - $v: bench: boot, $gib GiB, round $r: $(head -n 1 "$log.err")" >>"$tap"
 				cat "$log.err" >&2
 			fi
-			tr -d '\r' <"$log" | sed -n "s/^\(not \)\{0,1\}ok - /&$v: ${gib}G: /p" >>"$tap"
-			tr -d '\r' <"$log" | sed -n 's/^# bench-sample: //p' |
+			console_text "$log" | sed -n "s/^\(not \)\{0,1\}ok - /&$v: ${gib}G: /p" >>"$tap"
+			console_text "$log" | sed -n 's/^# bench-sample: //p' |
 				while read -r part metric smib nr rep us; do
 					echo "$v,$drv,$r,$gib,$part,$metric,$smib,$nr,$rep,$us"
 				done >>"$dir/samples.csv"
-			splat=$(tr -d '\r' <"$log" | grep -v -E '^(ok|not ok|#) ' |
+			splat=$(console_text "$log" | grep -v -E '^(ok|not ok|#) ' |
 				grep -E 'WARNING:|BUG:|Oops|Kernel panic|INFO: task .* blocked' | head -n 1 || true)
 			if [ -z "$splat" ]; then
 				echo "ok - $v: bench: ${gib}G round $r: no WARNING, BUG or Oops" >>"$tap"

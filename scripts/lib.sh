@@ -65,10 +65,47 @@ kmake() {
 		BINDGEN="$TOOLS/bindgen/bin/bindgen" "$@"
 }
 
+# console_text LOG: a console log without carriage returns, with the
+# guest's result and comment lines ("ok - ", "not ok - ", "# ") that a
+# kernel message printed in the middle of made whole again.  The kernel
+# writes to the serial console past the tty layer, so a message can land
+# inside a line the guest is writing:
+#   ok - faults: ... the fault was inject[  134.080662] kmem dax0.0: ...
+#   ed
+# becomes the result line, then the kernel message.  A line whose next
+# guest line starts a line of its own is left as it is.
+console_text() {
+	tr -d '\r' <"$1" | awk '
+	function flush(i) {
+		print orig
+		for (i = 2; i <= nk; i++) print k[i]
+		nk = 0; pend = ""
+	}
+	pend != "" {
+		if ($0 ~ /^\[ *[0-9]+\.[0-9]+\] /) { k[++nk] = $0; next }
+		if ($0 ~ /^(ok|not ok) - / || $0 ~ /^# / || $0 ~ /^KMEM-GUEST-/) {
+			flush()
+		} else {
+			print pend $0
+			for (i = 1; i <= nk; i++) print k[i]
+			nk = 0; pend = ""
+			next
+		}
+	}
+	($0 ~ /^(ok|not ok) - / || $0 ~ /^# /) &&
+	    match($0, /\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) && RSTART > 1 {
+		pend = substr($0, 1, RSTART - 1); orig = $0
+		nk = 1; k[1] = substr($0, RSTART)
+		next
+	}
+	{ print }
+	END { if (pend != "") flush() }'
+}
+
 # guest_output LOG: what the guest printed between KMEM-GUEST-BEGIN and
 # KMEM-GUEST-END in a console log, without the markers and carriage returns.
 guest_output() {
-	tr -d '\r' <"$1" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' | sed '1d;$d'
+	console_text "$1" | sed -n '/^KMEM-GUEST-BEGIN/,/^KMEM-GUEST-END/p' | sed '1d;$d'
 }
 
 # tapify FILE: make a results file TAP 13 (a version line, the plan, test

@@ -35,14 +35,14 @@ report() {
 	for v in "$@"; do
 		f=$r/stress-$v.log
 		[ -s "$f" ] || continue
-		tr -d '\r' <"$f" | sed -n \
+		console_text "$f" | sed -n \
 			-e 's/^# faults: points \(.*\): \([0-9]*\) (.*/fault points: \1\t\2/p' \
 			-e 's/^# cycles: cycles \(.*\): \([0-9]*\) in .*/cycles: \1\t\2/p' \
 			-e 's/^# [a-z]*: races \([^:]*\): \([0-9]*\) ms.*/race seconds: \1\t\2/p' \
 			-e 's/^# badinput: strings written: \([0-9]*\).*/bad input: strings written\t\1/p' |
 			sed "s/^/$v\t/"
 		echo "$v	failed checks	$(grep -c '^not ok' "$r/stress-$v.tap" 2>/dev/null || true)"
-		echo "$v	kmemleak: dax/kmem/hotplug frames	$(tr -d '\r' <"$f" | sed -n 's/.*unreferenced object(s) in all, \([0-9]*\) backtrace.*/\1/p')"
+		echo "$v	kmemleak: dax/kmem/hotplug frames	$(console_text "$f" | sed -n 's/.*unreferenced object(s) in all, \([0-9]*\) backtrace.*/\1/p')"
 	done | awk -F'\t' -v vs="$*" '
 		BEGIN { nv = split(vs, V, " ") }
 		{

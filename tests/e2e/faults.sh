@@ -40,7 +40,12 @@ mt0=$(memtotal_kb)
 cp /proc/iomem /tmp/iomem.f0
 
 # Set-up steps, without faults.
+# kmem binds DEV by its id, which daxctl reconfigure-device -m devdax
+# removes (the full-scale daxctl sweep ends there): new_id adds it back, so
+# that a bind finds the driver (it binds DEV if DEV has no driver, and the
+# case below unbinds it again).
 to_unbound() {
+	write_attr $KMEM_DRV/new_id $DEV >/dev/null
 	case $(driver_of $DEV) in
 	kmem)
 		[ "$(cat $ST)" = unplugged ] || write_attr $ST unplugged >/dev/null
