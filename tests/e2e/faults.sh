@@ -312,6 +312,14 @@ mt0=$(memtotal_kb)
 cp /proc/iomem /tmp/iomem.f1
 if ! kasan_skip "state unplugged -> online_kernel (a device on node 2)"; then
 	sweep "state unplugged -> online_kernel (a device on node 2)" "to_state unplugged" online_kernel strict
+	# The hot-add maps the memory into the kernel's direct map, and on
+	# x86 the page tables for it come from alloc_low_page(), GFP_ATOMIC
+	# after boot.  When one of them could not be allocated, x86 used the
+	# NULL page (an oops in phys_pmd_init() under phys_pud_init(); the
+	# full-scale sweep above hit it).  Fail the first of them: the hot-add
+	# must fail with ENOMEM instead and a retry succeed.
+	targeted "state online_kernel with a direct-map page table failing" online_kernel ENOMEM \
+		"memory add failed" __kernel_physical_mapping_init kernel_physical_mapping_init
 fi
 to_state unplugged
 expect "MemTotal at baseline after the online_kernel sweep" $mt0 "$(memtotal_kb)"
