@@ -125,12 +125,13 @@ for r in $(seq 1 "$rounds"); do
 				echo "not ok - $v: bench: boot, $gib GiB, round $r: $(head -n 1 "$log.err")" >>"$tap"
 				cat "$log.err" >&2
 			fi
-			console_text "$log" | sed -n "s/^\(not \)\{0,1\}ok - /&$v: ${gib}G: /p" >>"$tap"
-			console_text "$log" | sed -n 's/^# bench-sample: //p' |
+			console_text "$log" >"$log.txt"
+			sed -n "s/^\(not \)\{0,1\}ok - /&$v: ${gib}G: /p" "$log.txt" >>"$tap"
+			sed -n 's/^# bench-sample: //p' "$log.txt" |
 				while read -r part metric smib nr rep us; do
 					echo "$v,$drv,$r,$gib,$part,$metric,$smib,$nr,$rep,$us"
 				done >>"$dir/samples.csv"
-			splat=$(console_text "$log" | grep -v -E '^(ok|not ok|#) ' |
+			splat=$(grep -v -E '^(ok|not ok|#) ' "$log.txt" |
 				grep -E 'WARNING:|BUG:|Oops|Kernel panic|INFO: task .* blocked' | head -n 1 || true)
 			if [ -z "$splat" ]; then
 				echo "ok - $v: bench: ${gib}G round $r: no WARNING, BUG or Oops" >>"$tap"

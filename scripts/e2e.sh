@@ -54,8 +54,12 @@ else
 	echo "not ok - $variant: boot: $(head -n 1 "$log.err")" >>"$res"
 fi
 
+# The console log, repaired once (console_text) for every reader below.
+text=$log.txt
+console_text "$log" >"$text"
+
 # Guest results, tagged with the variant.
-console_text "$log" | sed -n 's/^\(not \)\{0,1\}ok - /&'"$variant"': /p' >>"$res"
+sed -n 's/^\(not \)\{0,1\}ok - /&'"$variant"': /p' "$text" >>"$res"
 for t in ${tests//,/ }; do
 	grep -q "^ok - $variant: $t: \|^not ok - $variant: $t: " "$res" ||
 		echo "not ok - $variant: $t: guest test printed no results" >>"$res"
@@ -66,7 +70,7 @@ done
 # circular dependency between a memoryN/state file's kernfs active
 # reference and cpu_hotplug_lock/mem_hotplug_lock, through
 # memory_subsys_online() and remove_memory_block_devices().
-known=$(console_text "$log" | awk '
+known=$(awk '
 	/possible circular locking dependency detected/ { inrep = 1; txt = ""; next }
 	inrep { txt = txt "\n" $0 }
 	inrep && /stack backtrace:/ {
@@ -74,11 +78,11 @@ known=$(console_text "$log" | awk '
 		if (txt ~ /kn->active/ && txt ~ /cpu_hotplug_lock/ && txt ~ /mem_hotplug_lock/ &&
 		    txt ~ /memory_subsys_online/ && txt ~ /remove_memory_block_devices/) n++
 	}
-	END { print n + 0 }')
+	END { print n + 0 }' "$text")
 if [ "$known" != 0 ]; then
 	say "$kind[$variant]: the known memoryN/state lockdep report (not a deadlock: tests/e2e/blockrace.sh) was seen"
 fi
-splat=$(console_text "$log" | { if [ "$known" != 0 ]; then sed '0,/possible circular locking dependency detected/{/possible circular locking dependency detected/d}'; else cat; fi; } | grep -v -E '^(ok|not ok|#) ' | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|KASAN:|UBSAN:' | head -n 5 || true)
+splat=$({ if [ "$known" != 0 ]; then sed '0,/possible circular locking dependency detected/{/possible circular locking dependency detected/d}'; else cat; fi; } <"$text" | grep -v -E '^(ok|not ok|#) ' | grep -E 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|KASAN:|UBSAN:' | head -n 5 || true)
 if [ -z "$splat" ]; then
 	echo "ok - $variant: kernel: no WARNING, BUG, Oops or lockdep report in the console log" >>"$res"
 else
@@ -88,9 +92,9 @@ fi
 
 # /proc/iomem with dax0.0 as System RAM, for comparisons across kernels.
 if [ "$kind" = e2e ]; then
-	console_text "$log" | sed -n 's/^# iomem-after-add: //p' >"$KMEM_OUT/results/iomem-after-add-$variant.txt"
+	sed -n 's/^# iomem-after-add: //p' "$text" >"$KMEM_OUT/results/iomem-after-add-$variant.txt"
 	# Timings (informational).
-	console_text "$log" | grep -E '^# [a-z]+: time ' | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
+	grep -E '^# [a-z]+: time ' "$text" | sed "s/^# /# $variant: /" >"$KMEM_OUT/results/timings-$variant.txt" || true
 fi
 
 cat "$res"
