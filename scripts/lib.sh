@@ -131,6 +131,39 @@ series_files() {
 	(cd "${1:-$KMEM_PATCHES}" && ls ./*.patch 2>/dev/null | sed 's|^\./||' | grep -vx "$COVER") || true
 }
 
+# patches/ is a set of topic series: patches/series.conf lists them in the
+# order they apply ("NAME PREFIX VERSION NEEDS..."; NEEDS "-" for none), and
+# patches/NAME/ holds each as git format-patch output.
+SERIES_CONF=series.conf
+series_table() {
+	local conf=${1:-$KMEM_PATCHES}/$SERIES_CONF
+	[ -f "$conf" ] || die "$conf missing: patches/ is not a set of series"
+	sed -e 's/#.*//' "$conf" | awk 'NF'
+}
+series_names() { series_table "${1:-}" | awk '{ print $1 }'; }
+# series_field NAME N [DIR]: field N of series NAME's line.
+series_field() { series_table "${3:-}" | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
+# closure NAME [DIR]: the series NAME needs, directly or not, in stack order.
+closure() {
+	series_table "${2:-}" | awk -v want="$1" '
+	{ name[NR] = $1; line[$1] = NR; for (i = 4; i <= NF; i++) if ($i != "-") dep[$1] = dep[$1] " " $i }
+	END {
+		if (!(want in line)) { print "no series " want > "/dev/stderr"; exit 1 }
+		need[want] = 1
+		for (r = NR; r >= 1; r--) {
+			if (!(name[r] in need)) continue
+			m = split(dep[name[r]], d, " ")
+			for (i = 1; i <= m; i++) {
+				if (!(d[i] in line) || line[d[i]] >= r) {
+					print "series " name[r] " needs " d[i] ", which does not come before it" > "/dev/stderr"; exit 1
+				}
+				need[d[i]] = 1
+			}
+		}
+		for (r = 1; r <= NR; r++) if (name[r] in need && name[r] != want) print name[r]
+	}'
+}
+
 # Subject and body of the cover letter, as a branch description.
 cover_description() {
 	awk '
