@@ -164,6 +164,20 @@ closure() {
 	}'
 }
 
+# patch_notes PATCH: the text below a patch's "---" line that is not the
+# diffstat ("Notes:", as git format-patch --notes writes a commit's git
+# note).  git am drops it; scripts/series.sh keeps it as the commit's note,
+# since it is where each fix says what it is and how it was tested
+# (Documentation/process/coding-assistants.rst).
+patch_notes() {
+	awk 'st == 0 && /^---$/ { st = 1; next }
+	     st == 1 && /^$/ { next }
+	     st == 1 && /^Notes:$/ { st = 2; next }
+	     st == 1 { exit }
+	     st == 2 && /^    / { print substr($0, 5); next }
+	     st == 2 { exit }' "$1"
+}
+
 # Subject and body of the cover letter, as a branch description.
 cover_description() {
 	awk '

@@ -1,41 +1,55 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# send.sh [OPTIONS] [-- GIT-SEND-EMAIL-OPTIONS]: mail the series in patches/
-# as its sender, with git send-email.
+# send.sh [OPTIONS] SERIES... | --all [-- GIT-SEND-EMAIL-OPTIONS]: mail
+# topic series of patches/ as their sender, with git send-email, each as a
+# thread of its own, in the order patches/series.conf gives (./kmem send
+# list shows them).
 #
+#   SERIES            a series' name (patches/NAME), or its number (01)
+#   --all             every series, in dependency order
 #   --to ADDR         a To: of every mail (repeatable; at least one, unless
 #                     --dry-run: then the mails only show the Cc:s)
 #   --cc ADDR         an extra Cc: of every mail (repeatable)
-#   -v N              the version (default: the one patches/ is exported
-#                     as); from v2 on the cover letter must say "Changes in
-#                     vN" and gets a range-diff against the previous version
-#   --prev REV        the previous version: a ref of $KMEM_SRC, or a commit
-#                     of this repository whose patches/ holds it (default:
-#                     tag sent/v<N-1> of a previous send, else the entry for
-#                     v<N-1> in patches-history)
+#   -v N              the version (one series only; default: the one in
+#                     patches/series.conf); from v2 on the cover letter must
+#                     say "Changes in vN" and gets a range-diff against the
+#                     previous version
+#   --prev REV        that previous version: a ref of $KMEM_SRC (default:
+#                     tag sent/SERIES/v<N-1>, made when it was sent)
 #   --dry-run         build, check and print what would be sent; send nothing
-#   --out DIR         where the outgoing patches go (default out/send/vN)
+#   --out DIR         where the outgoing patches go (default
+#                     out/send/SERIES/vN; with several series, DIR/SERIES)
 #
-# What is sent is patches/ as git am applies it, made the sender's:
+# What is sent is each series as its prerequisites and git am give it,
+# made the sender's:
+#   - the prefix is the series' own ([PATCH], [RFC PATCH], with vN);
 #   - the author of every patch is you (git config user.name/user.email),
 #     and your Signed-off-by follows the Assisted-by: trailer, as
 #     Documentation/process/coding-assistants.rst asks of the human who
-#     submits; the MAINTAINERS entry the series adds names you instead of
+#     submits; a MAINTAINERS entry the series adds names you instead of
 #     the project's placeholder address;
+#   - the notes below each patch's "---" (what kind of bug a fix is, what
+#     was not tested) and the prerequisite-patch-id: lines of the series
+#     it needs stay as in patches/;
 #   - checkpatch.pl --strict, with the sign-off checks, passes on every
-#     outgoing patch, or nothing is sent;
+#     outgoing patch, or nothing is sent (the same checks are left out as
+#     in scripts/lint.sh: commit ids this history-less base cannot look
+#     up, and the series-level MAINTAINERS and Fixes: rules it checks);
 #   - the recipients of each patch are what scripts/get_maintainer.pl says
-#     for it (the cover letter: for all of them), never the project address.
-# After a real send, the outgoing branch is tagged sent/vN in $KMEM_SRC: the
-# next version's range-diff is made against it.
+#     for it (the cover letter: for all the series' patches), plus the
+#     Cc: trailers of the patches (git send-email adds them), never the
+#     project address.
+# After a real send, the outgoing branch is tagged sent/SERIES/vN in
+# $KMEM_SRC (and where it starts, after its prerequisites,
+# sent/SERIES/vN-base): the next version's range-diff is made against it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PATCHES=$KMEM_PATCHES
 PROJECT_EMAIL="kmem-rs@users.noreply.example"
 
-to=() cc=() version=$SERIES_VERSION prev="" dry=0 out="" extra=()
+to=() cc=() version="" prev="" dry=0 out="" extra=() want=() all=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--to) to+=("$2"); shift 2 ;;
@@ -48,14 +62,38 @@ while [ $# -gt 0 ]; do
 	--prev=*) prev=${1#--prev=}; shift ;;
 	--dry-run) dry=1; shift ;;
 	--out) out=$2; shift 2 ;;
+	--all) all=1; shift ;;
 	--) shift; extra=("$@"); break ;;
-	*) die "send: unknown option '$1' (see ./kmem help send)" ;;
+	-*) die "send: unknown option '$1' (see ./kmem help send)" ;;
+	*) want+=("$1"); shift ;;
 	esac
 done
-[[ $version =~ ^[1-9][0-9]*$ ]] || die "send: -v wants a positive number, not '$version'"
+
+# The series to send, in stack order.
+names=()
+if [ $all = 1 ]; then
+	[ ${#want[@]} = 0 ] || die "send: --all or series names, not both"
+	mapfile -t names < <(series_names)
+else
+	[ ${#want[@]} -gt 0 ] ||
+		die "send: which series? give their names or numbers (./kmem send list shows them), or --all"
+	for n in $(series_names); do
+		for w in "${want[@]}"; do
+			[ "$w" = "$n" ] || [ "$w" = "${n%%-*}" ] || [ "$w" = "patches/$n" ] || [ "$w" = "patches/$n/" ] || continue
+			names+=("$n")
+			break
+		done
+	done
+	for w in "${want[@]}"; do
+		series_names | grep -qx -e "$w" -e "${w%/}" -e "${w#patches/}" -e "$w-.*" ||
+			die "send: no series '$w' in patches/$SERIES_CONF (./kmem send list)"
+	done
+fi
+[ -z "$version" ] || [ ${#names[@]} = 1 ] || die "send: -v applies to one series; the others' versions are in patches/$SERIES_CONF"
+[ -z "$prev" ] || [ ${#names[@]} = 1 ] || die "send: --prev applies to one series"
+[ -z "$version" ] || [[ $version =~ ^[1-9][0-9]*$ ]] || die "send: -v wants a positive number, not '$version'"
 [ ${#to[@]} -gt 0 ] || [ $dry = 1 ] ||
-	die "send: say who gets the series with --to (e.g. --to nvdimm@lists.linux.dev), or try --dry-run first"
-out=${out:-$KMEM_OUT/send/v$version}
+	die "send: say who gets the series with --to (e.g. --to linux-mm@kvack.org), or try --dry-run first"
 
 g() { git -C "$KMEM_SRC" "$@"; }
 git -C "$KMEM_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
@@ -68,34 +106,24 @@ email=$(g config user.email || true)
 	die "send: git has no identity to send as: git config --global user.name 'Your Name'; git config --global user.email you@example.org"
 [ "$email" != "$PROJECT_EMAIL" ] ||
 	die "send: user.email is the project's placeholder address; send as yourself"
-say "send: as $name <$email>, version $version"
+say "send: as $name <$email>: ${names[*]}"
 
-# The outgoing branch, in a worktree of its own (the build's tree is left
-# alone): patches/ applied onto base, then made the sender's.
+# The worktree the series are made in: kept between sends (a new one
+# takes a minute), reset to base for each.
 wt=$KMEM_OUT/send/tree
-g worktree remove -f "$wt" >/dev/null 2>&1 || rm -rf "$wt"
-g worktree prune
-g worktree add -q --detach "$wt" base
-cleanup() { g worktree remove -f "$wt" >/dev/null 2>&1 || true; [ -z "${pdir:-}" ] || rm -rf "$pdir"; }
-trap cleanup EXIT
 w() { git -C "$wt" "$@"; }
-n=0
-for p in $(series_files); do
-	w am -q --signoff "$PATCHES/$p" ||
-		die "send: $p does not apply onto base; run ./kmem check"
-	n=$((n + 1))
-done
-[ $n -gt 0 ] || die "send: no patches in $PATCHES"
-# Author: the sender; the placeholder maintainer: the sender.  The name
-# and address reach the script through the environment, so that no quote
-# in them can break it.
+
+# The script that makes HEAD the sender's (git rebase --exec).  The name
+# and address reach it through the environment, so that no quote in them
+# can break it.
+mkdir -p "$KMEM_OUT/send"
 mine=$KMEM_OUT/send/make-mine.sh
 cat >"$mine" <<'EOF'
 #!/bin/sh
 # git rebase --exec: make HEAD the sender's.
 if git show --name-only --format= HEAD | grep -qx MAINTAINERS &&
 	grep -qF "<$KMEM_PLACEHOLDER>" MAINTAINERS; then
-	awk '/^M:\t/ && index($0, "<" ENVIRON["KMEM_PLACEHOLDER"] ">") { print "M:\t" ENVIRON["KMEM_SENDER"]; next } { print }' \
+	awk '/^[MR]:\t/ && index($0, "<" ENVIRON["KMEM_PLACEHOLDER"] ">") { print substr($0, 1, 3) ENVIRON["KMEM_SENDER"]; next } { print }' \
 		MAINTAINERS >MAINTAINERS.new && mv MAINTAINERS.new MAINTAINERS
 	git commit -q -a --amend --no-edit
 fi
@@ -103,113 +131,136 @@ git commit -q --amend --no-edit --reset-author
 EOF
 chmod +x "$mine"
 export KMEM_SENDER="$name <$email>" KMEM_PLACEHOLDER=$PROJECT_EMAIL
-w -c "user.name=$name" -c "user.email=$email" rebase -q --exec "$mine" base >"$mine.log" 2>&1 ||
-	die "send: making the patches yours failed: $(tail -n 5 "$mine.log")"
-! grep -q "$PROJECT_EMAIL" <<<"$(w log --format='%an <%ae>%n%B' base..HEAD)" ||
-	die "send: the placeholder address is still in a commit"
-! grep -q "^+.*$PROJECT_EMAIL" <<<"$(w diff base HEAD)" ||
-	die "send: the placeholder address is still in the diff"
-# Every patch ends with Assisted-by: then the sender's Signed-off-by.
-for c in $(w rev-list base..HEAD); do
-	t=$(w log -1 --format=%B "$c" | git interpret-trailers --parse)
-	[[ $(tail -n 2 <<<"$t" | head -n 1) == Assisted-by:\ * ]] &&
-		[ "$(echo "$t" | tail -n 1)" = "Signed-off-by: $name <$email>" ] ||
-		die "send: $(w log -1 --format=%s "$c"): trailers are not Assisted-by: then your Signed-off-by:"$'\n'"$t"
-done
 
-# The cover letter's text is the one in patches/.
-desc=$(cover_description "$PATCHES/$COVER")
-if [ "$version" -gt 1 ]; then
-	grep -q "^Changes in v$version" <<<"$desc" ||
-		die "send: the cover letter has no 'Changes in v$version' section; add one (git branch --edit-description) and ./kmem export"
-fi
+# send_series NAME: build, check and send (or show) one series.
+send_series() {
+	local s=$1 v start d p c t desc prefix dir rd=() prev_ref pv vopt=() bad=0 ignore args a rcpt
+	v=${version:-$(series_field "$s" 3)}
+	prefix=$(series_field "$s" 2)
+	[ "$prefix" = RFC ] && prefix="RFC PATCH" || prefix=PATCH
+	dir=${out:-$KMEM_OUT/send/$s/v$v}
+	[ -z "$out" ] || [ ${#names[@]} = 1 ] || dir=$out/$s
+	say "send: series $s, [$prefix$( ((v > 1)) && echo " v$v")]"
 
-# The previous version, for the range-diff.
-rd=()
-if [ "$version" -gt 1 ]; then
-	pv=$((version - 1))
-	if [ -z "$prev" ]; then
-		if g rev-parse -q --verify "refs/tags/sent/v$pv" >/dev/null; then
-			prev=sent/v$pv
-		else
-			prev=$(awk -v v="v$pv" '$1 == v { print $2 }' "$TOP/patches-history" 2>/dev/null || true)
-		fi
+	# The outgoing branch, in a worktree of its own (the build's tree is
+	# left alone): base + what the series needs, as patches/ has it, then
+	# the series, made the sender's.
+	if ! w rev-parse -q --verify HEAD >/dev/null 2>&1 || [ "$(w rev-parse --path-format=absolute --git-common-dir)" != "$(g rev-parse --path-format=absolute --git-common-dir)" ]; then
+		rm -rf "$wt"
+		g worktree prune
+		g worktree add -q --detach "$wt" base
 	fi
-	[ -n "$prev" ] ||
-		die "send: no previous version to range-diff against: give --prev (a ref of $KMEM_SRC, or a commit of this repository with v$pv in patches/)"
-	if g rev-parse -q --verify "$prev^{commit}" >/dev/null; then
-		prev_ref=$(g rev-parse "$prev^{commit}")
-	elif git -C "$TOP" cat-file -e "$prev:patches/$COVER" 2>/dev/null; then
-		# A version kept in this repository's history: apply it.
-		pdir=$(mktemp -d)
-		git -C "$TOP" archive "$prev" patches | tar -x -C "$pdir"
-		g worktree add -q --detach "$pdir/tree" base
-		for p in $(series_files "$pdir/patches"); do
-			git -C "$pdir/tree" am -q "$pdir/patches/$p" ||
-				die "send: v$pv ($prev:patches/$p) does not apply onto base"
+	w am --abort >/dev/null 2>&1 || true
+	w rebase --abort >/dev/null 2>&1 || true
+	w checkout -q -f --detach base
+	for d in $(closure "$s"); do
+		for p in $(series_files "$PATCHES/$d"); do
+			w am -q "$PATCHES/$d/$p" ||
+				die "send: $d/$p does not apply onto base; run ./kmem check"
 		done
-		prev_ref=$(git -C "$pdir/tree" rev-parse HEAD)
-		g worktree remove -f "$pdir/tree"
-	else
-		[ "$(git -C "$TOP" rev-parse --is-shallow-repository)" = true ] &&
-			die "send: $prev (v$pv, from patches-history) is not in this shallow clone: git -C $TOP fetch --unshallow"
-		die "send: --prev $prev is neither a commit of $KMEM_SRC nor a commit of $TOP with patches/"
+	done
+	start=$(w rev-parse HEAD)
+	for p in $(series_files "$PATCHES/$s"); do
+		w am -q --signoff "$PATCHES/$s/$p" ||
+			die "send: $s/$p does not apply onto base + its prerequisites; run ./kmem check"
+		t=$(patch_notes "$PATCHES/$s/$p")
+		[ -z "$t" ] || w notes add -f -m "$t" HEAD 2>/dev/null
+	done
+	w -c "user.name=$name" -c "user.email=$email" -c notes.rewriteRef=refs/notes/commits \
+		rebase -q --exec "$mine" "$start" >"$mine.log" 2>&1 ||
+		die "send: making the patches of $s yours failed: $(tail -n 5 "$mine.log")"
+	! grep -q "$PROJECT_EMAIL" <<<"$(w log --format='%an <%ae>%n%B' "$start..HEAD")" ||
+		die "send: the placeholder address is still in a commit of $s"
+	! grep -q "^+.*$PROJECT_EMAIL" <<<"$(w diff "$start" HEAD)" ||
+		die "send: the placeholder address is still in the diff of $s"
+	# Every patch ends with Assisted-by: then the sender's Signed-off-by.
+	for c in $(w rev-list "$start..HEAD"); do
+		t=$(w log -1 --format=%B "$c" | git interpret-trailers --parse)
+		[[ $(tail -n 2 <<<"$t" | head -n 1) == Assisted-by:\ * ]] &&
+			[ "$(echo "$t" | tail -n 1)" = "Signed-off-by: $name <$email>" ] ||
+			die "send: $(w log -1 --format=%s "$c"): trailers are not Assisted-by: then your Signed-off-by:"$'\n'"$t"
+	done
+
+	# The cover letter's text is the one in patches/.
+	desc=$(cover_description "$PATCHES/$s/$COVER")
+	if [ "$v" -gt 1 ]; then
+		grep -q "^Changes in v$v" <<<"$desc" ||
+			die "send: the cover letter of $s has no 'Changes in v$v' section; add one (git branch --edit-description kmem-series/$s) and ./kmem export"
+		pv=$((v - 1))
+		p=${prev:-sent/$s/v$pv}
+		prev_ref=$(g rev-parse -q --verify "$p^{commit}") ||
+			die "send: no v$pv of $s to range-diff against: '$p' is not a ref of $KMEM_SRC (give --prev)"
+		# The previous version's own commits: after what it needed,
+		# which a send tags as sent/SERIES/vN-base (else: the base).
+		p=$(g rev-parse -q --verify "$p-base^{commit}" || g rev-parse base)
+		rd=(--range-diff="$p..$prev_ref" --creation-factor=80)
+		say "send: range-diff against v$pv ($p)"
+		vopt=(-v "$v")
 	fi
-	rd=(--range-diff="base..$prev_ref" --creation-factor=80)
-	say "send: range-diff against v$pv ($prev)"
-fi
 
-# The outgoing patches.
-rm -rf "$out"
-mkdir -p "$out"
-w config "branch.send-v$version.description" "$desc"
-w checkout -q -B "send-v$version"
-vopt=()
-[ "$version" = 1 ] || vopt=(-v "$version")
-w -c format.signOff=false -c format.useAutoBase=false format-patch -q --thread=shallow \
-	--no-signature --abbrev=12 "${vopt[@]}" --cover-letter \
-	--cover-from-description=subject --base=base "${rd[@]}" -o "$out" base..HEAD >/dev/null
-say "send: $(ls "$out" | wc -l) mails in $out"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	w config "branch.send-$s.description" "$desc"
+	w checkout -q -B "send-$s"
+	w -c format.signOff=false -c format.useAutoBase=false format-patch -q --thread=shallow \
+		--notes --no-signature --abbrev=12 "${vopt[@]}" --subject-prefix="$prefix" --cover-letter \
+		--cover-from-description=subject --base=base "${rd[@]}" -o "$dir" "$start..HEAD" >/dev/null
+	w config --remove-section "branch.send-$s" 2>/dev/null || true
+	# No synthetic base-commit: (see scripts/series.sh).
+	[ "$(g rev-parse base)" != "$BASE_COMMIT" ] || sed -i '/^base-commit: [0-9a-f]\{40\}$/d' "$dir"/*.patch
+	say "send: $(ls "$dir" | wc -l) mails in $dir"
 
-# checkpatch with the sign-off checks, as a maintainer will run it.
-bad=0
-for p in "$out"/*.patch; do
-	case $p in *-0000-cover-letter.patch) continue ;; esac
-	if ! o=$(cd "$wt" && ./scripts/checkpatch.pl --strict -q "$p" 2>&1); then
+	# checkpatch with the sign-off checks, as a maintainer will run it.
+	ignore=UNKNOWN_COMMIT_ID,MISSING_FIXES_TAG
+	grep -q '^diff --git a/MAINTAINERS b/MAINTAINERS' "$dir"/*.patch && ignore=$ignore,FILE_PATH_CHANGES
+	if ! o=$(cd "$wt" && ./scripts/checkpatch.pl --strict --ignore "$ignore" -q \
+		$(ls "$dir"/*.patch | grep -v 0000-cover-letter.patch) 2>&1); then
 		printf '%s\n' "$o" >&2
 		bad=1
 	fi
-done
-[ $bad = 0 ] || die "send: checkpatch.pl --strict fails on the outgoing patches (above); fix the series"
-say "send: checkpatch.pl --strict is clean on every patch"
+	[ $bad = 0 ] || die "send: checkpatch.pl --strict fails on the outgoing patches of $s (above); fix the series"
+	say "send: checkpatch.pl --strict is clean on every patch of $s"
 
-# Recipients: get_maintainer.pl per patch, the union for the cover letter.
-rcpt=$out/.recipients
-cat >"$rcpt" <<EOF
+	# Recipients: get_maintainer.pl per patch, the union for the cover
+	# letter.
+	rcpt=$dir/.recipients
+	cat >"$rcpt" <<EOF
 #!/bin/sh
 # git send-email --cc-cmd: the recipients of one outgoing patch.
 cd "$wt" || exit 1
 case \$1 in
-*-0000-cover-letter.patch) set -- \$(ls "\$(dirname "\$1")"/*.patch | grep -v -- -0000-cover-letter.patch) ;;
+*0000-cover-letter.patch)
+	set -- \$(ls "\$(dirname "\$1")"/*.patch | grep -v -- 0000-cover-letter.patch)
+	# The people the patches Cc: (not stable@, which wants patches).
+	for p in "\$@"; do sed -n '/^\$/,/^---\$/s/^Cc: //p' "\$p"; done | grep -v -i 'stable@vger'
+	;;
 esac
-./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback --no-tree "\$@" |
+# No keywords: K: lines match words of changelogs (an x86 fix that says
+# what riscv does would go to riscv); the files decide.  Fixes: authors
+# are added where the tree has the history to find them.
+./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback --no-tree --no-keywords "\$@" 2>/dev/null |
 	grep -v -F -e '$PROJECT_EMAIL' -e '<$email>' | sort -u
 EOF
-chmod +x "$rcpt"
-say "send: recipients (get_maintainer.pl, Cc:) of the cover letter:"
-"$rcpt" "$(ls "$out"/*-0000-cover-letter.patch)" | sed 's/^/    /' >&2
+	chmod +x "$rcpt"
+	say "send: recipients (get_maintainer.pl, Cc:) of the cover letter of $s:"
+	"$rcpt" "$(ls "$dir"/*0000-cover-letter.patch)" | sed 's/^/    /' >&2
 
-# No Cc: from Assisted-by: and the like (they name no address).
-args=(--thread --no-chain-reply-to --suppress-cc=self --suppress-cc=misc-by --confirm=never
-	--cc-cmd="$rcpt" --from="$name <$email>")
-for a in "${to[@]}"; do args+=(--to="$a"); done
-for a in "${cc[@]}"; do args+=(--cc="$a"); done
-[ ${#to[@]} -gt 0 ] || args+=(--to="$email")
-if [ $dry = 1 ]; then
-	w send-email --dry-run "${args[@]}" "${extra[@]}" "$out"/*.patch
-	say "send: dry run; nothing was sent (the mails are in $out)"
-	exit 0
-fi
-w send-email "${args[@]}" "${extra[@]}" "$out"/*.patch
-g tag -f "sent/v$version" "send-v$version" >/dev/null
-say "send: sent v$version; tagged sent/v$version in $KMEM_SRC for the next range-diff"
+	# Each series is a thread of its own; no Cc: from Assisted-by: and the
+	# like (they name no address).
+	args=(--thread --no-chain-reply-to --suppress-cc=self --suppress-cc=misc-by --confirm=never
+		--cc-cmd="$rcpt" --from="$name <$email>")
+	for a in "${to[@]}"; do args+=(--to="$a"); done
+	for a in "${cc[@]}"; do args+=(--cc="$a"); done
+	[ ${#to[@]} -gt 0 ] || args+=(--to="$email")
+	if [ $dry = 1 ]; then
+		w send-email --dry-run "${args[@]}" "${extra[@]}" "$dir"/*.patch
+		say "send: dry run of $s; nothing was sent (the mails are in $dir)"
+		return 0
+	fi
+	w send-email "${args[@]}" "${extra[@]}" "$dir"/*.patch
+	g tag -f "sent/$s/v$v" "send-$s" >/dev/null
+	g tag -f "sent/$s/v$v-base" "$start" >/dev/null
+	say "send: sent $s v$v; tagged sent/$s/v$v in $KMEM_SRC for the next range-diff"
+}
+
+for s in "${names[@]}"; do send_series "$s"; done

@@ -70,26 +70,19 @@ patches_hash() {
 }
 stamp() { g config "branch.$1.kmem-patches" "$(patches_hash "${2:-$PATCHES}") $(g rev-parse "$1")"; }
 
-# scratch_tree NAME: a worktree of $KMEM_SRC at base, removed on exit.
+# scratch_tree NAME: a worktree of $KMEM_SRC at base, $KMEM_OUT/.NAME, kept
+# for the next time (making one takes a minute, resetting it no time).
 scratch_tree() {
 	local d=$KMEM_OUT/.$1
-	g worktree remove -f "$d" >/dev/null 2>&1 || rm -rf "$d"
-	g worktree prune
-	g worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
+	if ! git -C "$d" rev-parse -q --verify HEAD >/dev/null 2>&1 ||
+		[ "$(git -C "$d" rev-parse --path-format=absolute --git-common-dir)" != "$(g rev-parse --path-format=absolute --git-common-dir)" ]; then
+		rm -rf "$d"
+		g worktree prune
+		g worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
+	fi
+	git -C "$d" am --abort >/dev/null 2>&1 || true
+	git -C "$d" checkout -q -f --detach base || die "cannot reset the worktree $d"
 	echo "$d"
-}
-
-# The text below a patch's "---" line that is not the diffstat ("Notes:",
-# as git format-patch --notes writes a commit's git note) is kept as that
-# note: git am drops it, and it is where each fix says what it is and how
-# it was tested (Documentation/process/coding-assistants.rst).
-patch_notes() {
-	awk 'st == 0 && /^---$/ { st = 1; next }
-	     st == 1 && /^$/ { next }
-	     st == 1 && /^Notes:$/ { st = 2; next }
-	     st == 1 { exit }
-	     st == 2 && /^    / { print substr($0, 5); next }
-	     st == 2 { exit }' "$1"
 }
 
 # am_patch TREE PATCH: git am PATCH onto HEAD of the worktree TREE, with the
@@ -262,7 +255,7 @@ export)
 		die "$KMEM_SRC has uncommitted changes: commit them to the patch they belong to first"
 	tmpdir=$(mktemp -d)
 	wt=$(scratch_tree export)
-	trap 'rm -rf "$tmpdir"; g worktree remove -f "$wt" >/dev/null 2>&1; g branch -q -D kmem-export >/dev/null 2>&1' EXIT
+	trap 'rm -rf "$tmpdir"; git -C "$wt" checkout -q --detach 2>/dev/null; g branch -q -D kmem-export >/dev/null 2>&1' EXIT
 	cp "$PATCHES/$SERIES_CONF" "$tmpdir/"
 	ends=$(stack_ends)
 	while read -r name from to; do
@@ -308,7 +301,7 @@ check)
 	validate_conf
 	tmpdir=$(mktemp -d)
 	wt=$(scratch_tree check)
-	trap 'rm -rf "$tmpdir" "$tmpdir.diff"; g worktree remove -f "$wt" >/dev/null 2>&1; g branch -q -D kmem-check >/dev/null 2>&1' EXIT
+	trap 'rm -rf "$tmpdir" "$tmpdir.diff"; git -C "$wt" checkout -q --detach 2>/dev/null; g branch -q -D kmem-check >/dev/null 2>&1' EXIT
 	need_tree
 	n=0
 	for name in $(series_names); do
