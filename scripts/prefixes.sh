@@ -7,12 +7,14 @@
 # on one it does not declare, fails here.  One TAP line per series in
 # $KMEM_OUT/results/prefixes.tap.
 #
-# What is built, as ./kmem bisect-fast does per patch: make prepare and the
-# directories of the C files and build files the series touches, in a
-# worktree ($KMEM_OUT/.prefix, kept: making one takes a minute) with the
-# end-to-end kernel's config without Rust (tinyconfig + configs/e2e.config
-# + configs/norust.config, in $KMEM_OUT/build-prefix), and no warning
-# allowed.  The Rust files of a series are built by the test command's
+# What is built: make prepare, the objects of the C files the series
+# touches (those the end-to-end kernel builds) and the directories of its
+# build files, in the scratch worktree of scripts/series.sh
+# ($KMEM_OUT/.scratch, kept: making one takes a minute) with the end-to-end
+# kernel's config without Rust (tinyconfig + configs/e2e.config +
+# configs/norust.config, in $KMEM_OUT/build-prefix), and no warning
+# allowed.  Run after ./kmem build c, which tells which objects the config
+# builds (without it, the directories of the files are built: slower).  The Rust files of a series are built by the test command's
 # whole-stack builds and ./kmem bisect-fast, not here: the series that
 # carries them needs no series whose C files its Rust code uses but those
 # it declares, and ./kmem bisect builds every commit of the stack whole.
@@ -21,7 +23,7 @@ set -euo pipefail
 
 res=$KMEM_OUT/results/prefixes.tap
 out=$KMEM_OUT/build-prefix
-wt=$KMEM_OUT/.prefix
+wt=$KMEM_OUT/.scratch
 mkdir -p "$KMEM_OUT/results" "$out"
 : >"$res"
 names=("$@")
@@ -45,9 +47,22 @@ for s in "${names[@]}"; do
 			die "prefixes: merge_config.sh failed: see $out/merge.log"
 		configured=1
 	fi
-	dirs=$(git -C "$wt" diff --name-only "$(git -C "$wt" rev-parse "HEAD~$(series_files "$KMEM_PATCHES/$s" | wc -l)")" HEAD |
-		grep -E '\.[ch]$|(^|/)(Makefile|Kconfig)$' | xargs -r -n1 dirname | sort -u |
-		grep -vE '^(include|rust|tools|Documentation)(/|$)' | sed 's|$|/|' || true)
+	# What the series touches: its C files that the end-to-end kernel
+	# builds (an object in $KMEM_OUT/build-c; single objects that the
+	# config leaves out would not compile), and the directories of its
+	# build files; without a build-c, the directories of everything.
+	files=$(git -C "$wt" diff --name-only "$(git -C "$wt" rev-parse "HEAD~$(series_files "$KMEM_PATCHES/$s" | wc -l)")" HEAD |
+		grep -vE '^(rust|tools|Documentation)/' || true)
+	if [ -d "$KMEM_OUT/build-c" ]; then
+		dirs=$( { grep -E '\.c$' <<<"$files" | sed 's/\.c$/.o/' | while read -r o; do
+				[ ! -e "$KMEM_OUT/build-c/$o" ] || echo "$o"
+			done
+			grep -E '(^|/)(Makefile|Kconfig)$' <<<"$files" | xargs -r -n1 dirname | sed 's|$|/|'
+		} | sort -u)
+	else
+		dirs=$(grep -E '\.[ch]$|(^|/)(Makefile|Kconfig)$' <<<"$files" | xargs -r -n1 dirname | sort -u |
+			grep -vE '(^|/)include(/|$)' | sed 's|$|/|' || true)
+	fi
 	say "prefix: $s on $what: prepare ${dirs//$'\n'/ }"
 	if pmake olddefconfig >"$out/build.log" 2>&1 && pmake prepare >>"$out/build.log" 2>&1 &&
 		{ [ -z "$dirs" ] || pmake $dirs >>"$out/build.log" 2>&1; } &&

@@ -70,10 +70,11 @@ patches_hash() {
 }
 stamp() { g config "branch.$1.kmem-patches" "$(patches_hash "${2:-$PATCHES}") $(g rev-parse "$1")"; }
 
-# scratch_tree NAME: a worktree of $KMEM_SRC at base, $KMEM_OUT/.NAME, kept
-# for the next time (making one takes a minute, resetting it no time).
+# scratch_tree: a worktree of $KMEM_SRC at base, $KMEM_OUT/.scratch, kept
+# for the next time (making one takes a minute, resetting it no time); the
+# one export, check and ./kmem prefixes work in, one at a time.
 scratch_tree() {
-	local d=$KMEM_OUT/.$1
+	local d=$KMEM_OUT/.scratch
 	if ! git -C "$d" rev-parse -q --verify HEAD >/dev/null 2>&1 ||
 		[ "$(git -C "$d" rev-parse --path-format=absolute --git-common-dir)" != "$(g rev-parse --path-format=absolute --git-common-dir)" ]; then
 		rm -rf "$d"
@@ -254,7 +255,7 @@ export)
 	[ -z "$(g status --porcelain -uno)" ] ||
 		die "$KMEM_SRC has uncommitted changes: commit them to the patch they belong to first"
 	tmpdir=$(mktemp -d)
-	wt=$(scratch_tree export)
+	wt=$(scratch_tree)
 	trap 'rm -rf "$tmpdir"; git -C "$wt" checkout -q --detach 2>/dev/null; g branch -q -D kmem-export >/dev/null 2>&1' EXIT
 	cp "$PATCHES/$SERIES_CONF" "$tmpdir/"
 	ends=$(stack_ends)
@@ -300,7 +301,7 @@ export)
 check)
 	validate_conf
 	tmpdir=$(mktemp -d)
-	wt=$(scratch_tree check)
+	wt=$(scratch_tree)
 	trap 'rm -rf "$tmpdir" "$tmpdir.diff"; git -C "$wt" checkout -q --detach 2>/dev/null; g branch -q -D kmem-check >/dev/null 2>&1' EXIT
 	need_tree
 	n=0

@@ -182,7 +182,10 @@ EOF
 	d=$(g config "branch.kmem-series/$s.description") || exit 1
 	g config "branch.kmem-series/$s.description" "$(printf '%s\n\nChanges in v2:\n - a sentence in the changelog\n' "$d")"
 	sed -i "s/^$s .*/$s PATCH 2 -/" "$KMEM_PATCHES/$SERIES_CONF"
-	"$TOP/scripts/series.sh" export >>"$t/v2.log" 2>&1
+	# (Export in the sends' worktree, moved: a new one takes a minute.)
+	g worktree move "$KMEM_OUT/send/tree" "$KMEM_OUT/.scratch" || exit 1
+	"$TOP/scripts/series.sh" export >>"$t/v2.log" 2>&1 || exit 1
+	g worktree move "$KMEM_OUT/.scratch" "$KMEM_OUT/send/tree"
 ) || nok "make a v2 of $s in the copy" "$(tail -n 5 "$t/v2.log")"
 : >"$t/mbox"
 if out=$("$SEND" --to list@example.org "$s" "${smtp_opts[@]}" 2>&1); then
