@@ -26,6 +26,9 @@ out=$KMEM_OUT/build-prefix
 wt=$KMEM_OUT/.scratch
 mkdir -p "$KMEM_OUT/results" "$out"
 : >"$res"
+# A stop on the way is a failure, not fewer results.
+finished=0
+trap '[ $finished = 1 ] || echo "not ok - prefix: prefixes.sh stopped before its end (exit $?)" >>"$res"' EXIT
 names=("$@")
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(series_names)
 
@@ -57,7 +60,7 @@ for s in "${names[@]}"; do
 		dirs=$( { grep -E '\.c$' <<<"$files" | sed 's/\.c$/.o/' | while read -r o; do
 				[ ! -e "$KMEM_OUT/build-c/$o" ] || echo "$o"
 			done
-			grep -E '(^|/)(Makefile|Kconfig)$' <<<"$files" | xargs -r -n1 dirname | sed 's|$|/|'
+			grep -E '(^|/)(Makefile|Kconfig)$' <<<"$files" | xargs -r -n1 dirname | sed 's|$|/|' || true
 		} | sort -u)
 	else
 		dirs=$(grep -E '\.[ch]$|(^|/)(Makefile|Kconfig)$' <<<"$files" | xargs -r -n1 dirname | sort -u |
@@ -74,5 +77,6 @@ for s in "${names[@]}"; do
 		echo "not ok - prefix: $s builds on $what alone (${dirs//$'\n'/ }), no warnings (see $out/build-$s.log)" >>"$res"
 	fi
 done
+finished=1
 cat "$res"
 ! grep -q '^not ok' "$res"

@@ -37,9 +37,10 @@
 #     in scripts/lint.sh: commit ids this history-less base cannot look
 #     up, and the series-level MAINTAINERS and Fixes: rules it checks);
 #   - the recipients of each patch are what scripts/get_maintainer.pl says
-#     for it (the cover letter: for all the series' patches), plus the
-#     Cc: trailers of the patches (git send-email adds them), never the
-#     project address.
+#     for it, plus the people and lists its Cc: trailers name (the cover
+#     letter and a patch to MAINTAINERS: those of all the series' patches),
+#     but never stable@ (the tag is for after the merge) nor the project
+#     address.
 # After a real send, the outgoing branch is tagged sent/SERIES/vN in
 # $KMEM_SRC (and where it starts, after its prerequisites,
 # sent/SERIES/vN-base): the next version's range-diff is made against it.
@@ -228,13 +229,16 @@ send_series() {
 #!/bin/sh
 # git send-email --cc-cmd: the recipients of one outgoing patch.
 cd "$wt" || exit 1
-case \$1 in
-*0000-cover-letter.patch)
+# The cover letter, and a patch to MAINTAINERS (whose entries concern the
+# owners of every file of the series), go to the recipients of all.
+if case \$1 in *0000-cover-letter.patch) true ;; *) grep -q '^diff --git a/MAINTAINERS b/MAINTAINERS' "\$1" ;; esac; then
 	set -- \$(ls "\$(dirname "\$1")"/*.patch | grep -v -- 0000-cover-letter.patch)
-	# The people the patches Cc: (not stable@, which wants patches).
-	for p in "\$@"; do sed -n '/^\$/,/^---\$/s/^Cc: //p' "\$p"; done | grep -v -i 'stable@vger'
-	;;
-esac
+fi
+# The people and lists the patches' Cc: trailers name, but stable: the
+# Cc: stable tag is for the stable team's tools once the patch is merged,
+# not a recipient (maintainer-tip.rst; --suppress-cc=bodycc below).
+for p in "\$@"; do sed -n '/^\$/,/^---\$/s/^Cc: //p' "\$p"; done | sed 's/ *#.*//' |
+	grep -v -i -e 'stable@vger' -e 'stable+noautosel@'
 # No keywords: K: lines match words of changelogs (an x86 fix that says
 # what riscv does would go to riscv); the files decide.  Fixes: authors
 # are added where the tree has the history to find them.
@@ -246,8 +250,9 @@ EOF
 	"$rcpt" "$(ls "$dir"/*0000-cover-letter.patch)" | sed 's/^/    /' >&2
 
 	# Each series is a thread of its own; no Cc: from Assisted-by: and the
-	# like (they name no address).
-	args=(--thread --no-chain-reply-to --suppress-cc=self --suppress-cc=misc-by --confirm=never
+	# like (they name no address), nor from the body (the cc-cmd gives its
+	# Cc:s but stable).
+	args=(--thread --no-chain-reply-to --suppress-cc=self --suppress-cc=misc-by --suppress-cc=bodycc --confirm=never
 		--cc-cmd="$rcpt" --from="$name <$email>")
 	for a in "${to[@]}"; do args+=(--to="$a"); done
 	for a in "${cc[@]}"; do args+=(--cc="$a"); done

@@ -127,8 +127,12 @@ ids=$(for m in $(mails_of 03-x86-mm | head -n 1); do sed -n 's/^prerequisite-pat
 sent=$(for m in $(mails_of 01-mm-hotplug | tail -n +2); do git patch-id --stable <"$m" | cut -d' ' -f1; done | sort)
 check "03-x86-mm's prerequisite ids are the patch ids of 01-mm-hotplug's mails" test -n "$ids" -a "$ids" = "$sent"
 vm=$(grep -l '^Subject: \[PATCH 1/1\] mm/vmalloc' "${mails[@]}" | head -n 1)
-check "the mm/vmalloc fix goes to linux-mm and stable, with Fixes:" \
-	bash -c 'grep -q "^Fixes: [0-9a-f]\{12\} (\"" "$1" && grep -q "linux-mm@kvack.org" <<<"$2" && grep -q "stable@vger.kernel.org" <<<"$2"' - "$vm" "$(hdr "$vm")"
+check "the mm/vmalloc fix goes to linux-mm and kasan-dev, with Fixes: and Cc: stable in its body" \
+	bash -c 'grep -q "^Fixes: [0-9a-f]\{12\} (\"" "$1" && grep -q "^Cc: stable@vger.kernel.org" "$1" && grep -q "linux-mm@kvack.org" <<<"$2" && grep -q "kasan-dev@googlegroups.com" <<<"$2"' - "$vm" "$(hdr "$vm")"
+check "nothing is mailed to stable (the tag is for after the merge)" test -z "$(grep -i 'stable' "$t/mbox.rcpt")"
+mnt=$(grep -l '^Subject: \[RFC PATCH [0-9]*/[0-9]*\] MAINTAINERS' "${mails[@]}" | head -n 1)
+check "the MAINTAINERS patch goes to everyone the series concerns (nvdimm, rust-for-linux, driver core, mm Rust)" \
+	hdr_has "$mnt" nvdimm@lists.linux.dev rust-for-linux@vger.kernel.org gregkh@linuxfoundation.org aliceryhl@google.com
 check "... and its notes below --- say what kind of bug it is" \
 	bash -c 'sed -n "/^---\$/,/^diff /p" "$1" | grep -q "Regular bug, not a vulnerability"' - "$vm"
 x=$(mails_of 03-x86-mm | head -n 1)
