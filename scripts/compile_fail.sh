@@ -3,9 +3,11 @@
 #
 # compile_fail.sh VARIANT: build every "```ignore,compile_fail,EXXXX" example
 # in the Rust files of the series against the kernel crate of build-VARIANT,
-# as an external module, and check that it fails with error EXXXX.  For an
+# as an external module, and check that it fails with error EXXXX, located
+# at the line of the example marked "//~ ERROR" (as rustc's own UI tests
+# mark them), so that an unrelated error elsewhere does not count.  For an
 # error without a code, the example is "```ignore,compile_fail" and names
-# the error in a (hidden) line "// error: MESSAGE".
+# the error in a line "// error: MESSAGE".
 #
 # The kernel runs doctests as KUnit tests, which cannot express "must not
 # compile" (rustdoc's compile_fail needs rustdoc to run the compiler), so
@@ -67,6 +69,19 @@ build() {
 	kmake O="$out" M="$d" modules >"$d/build.log" 2>&1
 }
 
+# error_lines PATTERN LOG: the lines of cf_example.rs at which the errors
+# whose header starts with PATTERN are located (their first "-->").
+error_lines() {
+	awk -v pat="$1" '
+	index($0, pat) == 1 { want = 1; next }
+	/^error/ { want = 0 }
+	want && /^ *--> / {
+		n = split($2, a, ":")
+		if (a[1] ~ /cf_example\.rs$/) print a[n - 1]
+		want = 0
+	}' "$2"
+}
+
 n=0
 control=$(mktemp)
 printf 'let _ = 1;\n' >"$control"
@@ -95,12 +110,20 @@ for f in $files; do
 			fi
 			if [ -z "$want" ]; then
 				echo "not ok - compile-fail: $f:$where names no error (EXXXX or // error: ...)" >>"$res"
+			elif ! grep -q '//~ ERROR' "$body"; then
+				echo "not ok - compile-fail: $f:$where marks no line with //~ ERROR" >>"$res"
 			elif build "$name" "$body"; then
 				echo "not ok - compile-fail: $f:$where builds, but must fail with $want" >>"$res"
-			elif grep -qF "$pattern" "$work/$name/build.log"; then
-				echo "ok - compile-fail: $f:$where fails to build with $want" >>"$res"
 			else
-				echo "not ok - compile-fail: $f:$where fails, but not with $want: $(grep -m1 '^error' "$work/$name/build.log")" >>"$res"
+				line=$(grep -n '//~ ERROR' "$work/$name/cf_example.rs" | head -n 1 | cut -d: -f1)
+				at=$(error_lines "$pattern" "$work/$name/build.log")
+				if grep -qx "$line" <<<"$at"; then
+					echo "ok - compile-fail: $f:$where fails to build with $want at its //~ ERROR line" >>"$res"
+				elif [ -n "$at" ]; then
+					echo "not ok - compile-fail: $f:$where fails with $want, but at line(s) $(echo $at) of the example, not at its //~ ERROR line $line" >>"$res"
+				else
+					echo "not ok - compile-fail: $f:$where fails, but not with $want: $(grep -m1 '^error' "$work/$name/build.log")" >>"$res"
+				fi
 			fi
 			rm -f "$body"
 			;;

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Memory left behind at unbind is adopted by the next binding of the device.
 # Unbinding kmem never offlines: memory that is online at unbind stays,
-# with its reservation ("stuck online until reboot", as kmem logs it).  A
-# later bind of the same device takes it over, in the state it is in,
+# with its reservation (kmem logs that it is "still online, left for the
+# next binding").  A later bind of the same device takes it over, in the state it is in,
 # without adding anything twice, and "unplugged" then removes it, back to
 # the baseline.  Another device never takes it.  A device shrunk while
 # unbound adopts what is left of its ranges, and its memory group goes on
@@ -33,8 +33,8 @@ stick() {
 	mark "stick-$1"
 	expect "$1: unbind $DEV while its memory is online" ok "$(write_attr $KMEM_DRV/unbind $DEV)"
 	msgs=$(dmesg_since "stick-$1")
-	check "$1: kmem logs 'Hotplug regions stuck online until reboot'" \
-		grep -q "^kmem $DEV: Hotplug regions stuck online until reboot" <<EOF
+	check "$1: kmem logs 'Hotplug regions still online, left for the next binding'" \
+		grep -q "^kmem $DEV: Hotplug regions still online, left for the next binding" <<EOF
 $msgs
 EOF
 	expect "$1: $DEV has no driver" "" "$(driver_of $DEV)"
@@ -93,6 +93,9 @@ for b in $(dev_blocks $DEV); do
 done
 expect "offline: every block offlines through memoryN/state" $n $ok
 expect "offline: MemTotal without the memory" $mt0 "$(memtotal_kb)"
+# kmem counted itself out of the node's memory type at unbind; the node's
+# tier kept the type while the memory was online, and lets it go now.
+expect "offline: node 1 leaves its memory tier with its memory" "$tier0" "$(tier_of 1)"
 adopted offline offline $mt0
 expect "offline: unplug the adopted memory" ok "$(write_attr $ST unplugged)"
 expect "offline: no reservation left" 0 "$(iomem_entries $DEV)"

@@ -57,10 +57,10 @@ check "rmmod kmem while $M's memory is online succeeds" rmmod kmem
 msgs=$(dmesg_since stuck)
 echo "$msgs" | sed 's/^/# dmesg: /'
 check "kmem is unloaded" sh -c "! grep -q '^kmem ' /proc/modules"
-check "kmem logs 'mapping0: ... stuck online until reboot'" \
-	sh -c "echo \"\$1\" | grep -q 'kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* stuck online until reboot'" - "$msgs"
-check "kmem logs 'Hotplug regions stuck online until reboot'" \
-	sh -c "echo \"\$1\" | grep -q 'kmem $M: Hotplug regions stuck online until reboot'" - "$msgs"
+check "kmem logs 'mapping0: ... still online, left for the next binding'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $M: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* still online, left for the next binding'" - "$msgs"
+check "kmem logs 'Hotplug regions still online, left for the next binding'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $M: Hotplug regions still online, left for the next binding'" - "$msgs"
 # Reading the names of the stuck resources after the module is gone.
 expect "/proc/iomem after rmmod: $M is still reserved" 1 "$(iomem_entries $M)"
 expect "/proc/iomem after rmmod: with a 'System RAM (kmem)' child" 1 "$(kmem_children $M)"

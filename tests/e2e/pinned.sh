@@ -77,8 +77,8 @@ expect "unbind with the memory pinned" ok "$(write_attr $KMEM_DRV/unbind $DEV)"
 msgs=$(dmesg_since unbind)
 echo "$msgs" | grep '^kmem ' | sed 's/^/# dmesg: /'
 expect "$DEV has no driver" "" "$(driver_of $DEV)"
-check "kmem logs 'Hotplug regions stuck online until reboot'" \
-	sh -c "echo \"\$1\" | grep -q 'kmem $DEV: Hotplug regions stuck online until reboot'" - "$msgs"
+check "kmem logs 'Hotplug regions still online, left for the next binding'" \
+	sh -c "echo \"\$1\" | grep -q 'kmem $DEV: Hotplug regions still online, left for the next binding'" - "$msgs"
 expect "the reservation is kept" 1 "$(iomem_entries $DEV)"
 expect "with its System RAM" 1 "$(kmem_children $DEV)"
 check "every block still online" blocks_in_state $DEV online
