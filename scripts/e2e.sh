@@ -15,6 +15,7 @@ set -euo pipefail
 variant=${1:?usage: e2e.sh VARIANT [e2e|stress]} kind=${2:-e2e}
 # virtio_mem runs first: it waits for the virtio-mem driver to finish
 # plugging memory at boot, after which the resource tree holds still.
+# tierguard next, on node 1 before anything typed it.
 # The selftest runs after the others: its last case leaves dax0.0 online
 # and unbound until reboot.  kmemleak scans what all of them left behind.
 # kmem as a module is unloaded while memory is stuck online by the module
@@ -22,7 +23,7 @@ variant=${1:?usage: e2e.sh VARIANT [e2e|stress]} kind=${2:-e2e}
 # binds at boot and works.
 case $kind:$variant in
 e2e:*-builtin) default_tests=virtio_mem,daxctl,shapes,adopt,kmemleak ;;
-e2e:*) default_tests=virtio_mem,daxctl,manual,state,shapes,module,adopt,selftest,kmemleak ;;
+e2e:*) default_tests=virtio_mem,tierguard,daxctl,manual,state,shapes,module,adopt,selftest,kmemleak ;;
 # The HMAT tier check runs first, on a node no earlier bind has typed;
 # pinned leaves its device stuck online until reboot; blockrace turns
 # lockdep off (see there), so both run last.

@@ -55,6 +55,16 @@ mkdir -p "$root/usr/lib"
 gcc -O2 -Wall -shared -fPIC -o "$root/usr/lib/kmemfail.so" "$TOP/tests/tools/kmemfail.c" ||
 	die "cannot build tests/tools/kmemfail.c"
 
+# The guest's test modules (tests/modules/, not part of the series), built
+# against this kernel's Rust crate.
+if grep -q '^CONFIG_RUST=y' "$out/.config"; then
+	mdir=$KMEM_OUT/modules-$variant
+	rm -rf "$mdir" && mkdir -p "$mdir" && cp "$TOP"/tests/modules/* "$mdir/"
+	kmake O="$out" M="$mdir" modules >"$mdir/build.log" 2>&1 ||
+		die "cannot build tests/modules against $out (see $mdir/build.log)"
+	cp "$mdir"/*.ko "$root/tests/"
+fi
+
 cp "$TOP/guest/init" "$root/init"
 cp "$TOP"/tests/e2e/*.sh "$root/tests/"
 mkdir -p "$root/selftests/dax" "$root/selftests/kselftest"
