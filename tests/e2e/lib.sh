@@ -295,13 +295,27 @@ errname() {
 	esac
 }
 
+# in_nodelist NODE LIST: true if NODE is in LIST, a node list as sysfs
+# prints it ("0-2,4").
+in_nodelist() {
+	local part
+	for part in $(echo "$2" | tr , ' '); do
+		case $part in
+		*-*) [ "$1" -ge "${part%-*}" ] && [ "$1" -le "${part#*-}" ] && return 0 ;;
+		*) [ "$1" = "$part" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # tier_of NODE: the id of the memory tier NODE is in (empty if none).
 tier_of() {
 	local t
 	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		case ",$(cat $t/nodelist 2>/dev/null | tr - ,)," in
-		*,"$1",*) echo "${t##*memory_tier}" && return ;;
-		esac
+		if in_nodelist "$1" "$(cat $t/nodelist 2>/dev/null)"; then
+			echo "${t##*memory_tier}"
+			return
+		fi
 	done
 }
 
