@@ -3,9 +3,9 @@
 # Memory left behind at unbind is adopted by the next binding of the device.
 # Unbinding kmem never offlines: memory that is online at unbind stays,
 # with its reservation (kmem logs that it is "still online, left for the
-# next binding").  A later bind of the same device takes it over, in the state it is in,
-# without adding anything twice, and "unplugged" then removes it, back to
-# the baseline.  Another device never takes it.  A device shrunk while
+# next binding").  A later bind of the same device takes it over, in the
+# state it is in, without adding anything twice, and "unplugged" then
+# removes it, back to the baseline.  Another device never takes it.  A device shrunk while
 # unbound adopts what is left of its ranges, and its memory group goes on
 # to the memory it no longer has.  (module: the same across rmmod and
 # modprobe; pinned: while a process pins the memory.)
