@@ -16,14 +16,17 @@ set -euo pipefail
 variant=${1:?usage: build.sh VARIANT (e.g. c)}
 out=${KMEM_BUILD_DIR:-$KMEM_OUT/build-$variant}
 frags=("$TOP/configs/e2e.config")
+# VARIANT@TAG: the config of VARIANT, built apart (./kmem series-test
+# builds norust@series from another tree).
+cfg=${variant%@*}
 # bench-c, bench-rust: ./kmem bench's kernels, without the debugging.
-case $variant in
+case $cfg in
 bench-*)
 	frags+=("$TOP/configs/bench.config")
-	[ -f "$TOP/configs/${variant#bench-}.config" ] || die "build: no configs/${variant#bench-}.config for variant $variant"
-	frags+=("$TOP/configs/${variant#bench-}.config")
+	[ -f "$TOP/configs/${cfg#bench-}.config" ] || die "build: no configs/${cfg#bench-}.config for variant $variant"
+	frags+=("$TOP/configs/${cfg#bench-}.config")
 	;;
-*) [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config") ;;
+*) [ -f "$TOP/configs/$cfg.config" ] && frags+=("$TOP/configs/$cfg.config") ;;
 esac
 
 [ -f "$KMEM_SRC/Makefile" ] || die "no kernel tree at $KMEM_SRC: run ./kmem base && ./kmem apply"

@@ -12,13 +12,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-build=$KMEM_OUT/kunit
-res=$KMEM_OUT/results/kunit.tap
-json=$KMEM_OUT/results/kunit.json
-mkdir -p "$KMEM_OUT/results" "$build"
+# ./kmem series-test runs it on another tree with its own .kunitconfig,
+# build directory and results (KMEM_KUNITCONFIG, KMEM_KUNIT_BUILD,
+# KMEM_KUNIT_TAP).
+build=${KMEM_KUNIT_BUILD:-$KMEM_OUT/kunit}
+res=${KMEM_KUNIT_TAP:-$KMEM_OUT/results/kunit.tap}
+json=${res%.tap}.json
+mkdir -p "$(dirname "$res")" "$build"
 rm -f "$res" "$json"
 
-kunitconfig=$KMEM_SRC/drivers/dax/kmem/.kunitconfig
+kunitconfig=${KMEM_KUNITCONFIG:-$KMEM_SRC/drivers/dax/kmem/.kunitconfig}
 [ -f "$kunitconfig" ] || die "$kunitconfig missing: is the series applied (./kmem apply)?"
 
 hide_kvm='mount --bind /dev/null /dev/kvm 2>/dev/null || true;'

@@ -191,3 +191,56 @@ cover_description() {
 	END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }
 	' "$1"
 }
+
+# The committer of every commit the harness applies: fixed, and applied with
+# --committer-date-is-author-date, so that the commit hashes, and thus every
+# byte of an export, are the same on every machine.
+COMMITTER_NAME="kmem-rs"
+COMMITTER_EMAIL="kmem-rs@users.noreply.example"
+
+# reuse_worktree DIR: DIR as a worktree of $KMEM_SRC at base, with no git am
+# or rebase in progress; made the first time (a minute), reset the next
+# times (no time), so that its builds stay incremental.
+reuse_worktree() {
+	local d=$1
+	if ! git -C "$d" rev-parse -q --verify HEAD >/dev/null 2>&1 ||
+		[ "$(git -C "$d" rev-parse --path-format=absolute --git-common-dir)" != "$(git -C "$KMEM_SRC" rev-parse --path-format=absolute --git-common-dir)" ]; then
+		rm -rf "$d"
+		git -C "$KMEM_SRC" worktree prune
+		git -C "$KMEM_SRC" worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
+	fi
+	git -C "$d" am --abort >/dev/null 2>&1 || true
+	git -C "$d" rebase --abort >/dev/null 2>&1 || true
+	git -C "$d" checkout -q -f --detach base || die "cannot reset the worktree $d"
+}
+
+# am_patch TREE PATCH: git am PATCH onto HEAD of the worktree TREE, with the
+# fixed committer, and its notes as the commit's note.
+am_patch() {
+	local tree=$1 p=$2 notes
+	GIT_COMMITTER_NAME=$COMMITTER_NAME GIT_COMMITTER_EMAIL=$COMMITTER_EMAIL \
+		git -C "$tree" -c core.autocrlf=false am -q -3 --committer-date-is-author-date \
+		--no-gpg-sign "$p" || { git -C "$tree" am --abort >/dev/null 2>&1 || true; return 1; }
+	notes=$(patch_notes "$p")
+	[ -z "$notes" ] || git -C "$tree" notes add -f -m "$notes" HEAD 2>/dev/null
+}
+
+# am_series TREE DIR NAME: am_patch the patches of series NAME in DIR.
+am_series() {
+	local tree=$1 dir=$2 name=$3 p
+	[ -f "$dir/$name/$COVER" ] || die "$dir/$name/$COVER missing"
+	for p in $(series_files "$dir/$name"); do
+		am_patch "$tree" "$dir/$name/$p" ||
+			die "series $name: patch $p does not apply onto base$(closure "$name" "$dir" | sed 's/^/ + /' | tr -d '\n'); fix it in the tree and ./kmem export"
+	done
+}
+
+# tree_for TREE DIR NAME: the worktree TREE at base + what NAME needs + NAME,
+# from the series in DIR.  Prints the commit where NAME starts.
+tree_for() {
+	local tree=$1 dir=$2 name=$3 d
+	git -C "$tree" checkout -q -f --detach base
+	for d in $(closure "$name" "$dir"); do am_series "$tree" "$dir" "$d"; done
+	git -C "$tree" rev-parse HEAD
+	am_series "$tree" "$dir" "$name"
+}

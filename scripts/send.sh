@@ -121,14 +121,14 @@ mkdir -p "$KMEM_OUT/send"
 mine=$KMEM_OUT/send/make-mine.sh
 cat >"$mine" <<'EOF'
 #!/bin/sh
-# git rebase --exec: make HEAD the sender's.
+# git rebase --exec: make HEAD the sender's, with the sender's sign-off.
 if git show --name-only --format= HEAD | grep -qx MAINTAINERS &&
 	grep -qF "<$KMEM_PLACEHOLDER>" MAINTAINERS; then
 	awk '/^[MR]:\t/ && index($0, "<" ENVIRON["KMEM_PLACEHOLDER"] ">") { print substr($0, 1, 3) ENVIRON["KMEM_SENDER"]; next } { print }' \
 		MAINTAINERS >MAINTAINERS.new && mv MAINTAINERS.new MAINTAINERS
 	git commit -q -a --amend --no-edit
 fi
-git commit -q --amend --no-edit --reset-author
+git commit -q --amend --no-edit --reset-author --signoff
 EOF
 chmod +x "$mine"
 export KMEM_SENDER="$name <$email>" KMEM_PLACEHOLDER=$PROJECT_EMAIL
@@ -145,28 +145,9 @@ send_series() {
 
 	# The outgoing branch, in a worktree of its own (the build's tree is
 	# left alone): base + what the series needs, as patches/ has it, then
-	# the series, made the sender's.
-	if ! w rev-parse -q --verify HEAD >/dev/null 2>&1 || [ "$(w rev-parse --path-format=absolute --git-common-dir)" != "$(g rev-parse --path-format=absolute --git-common-dir)" ]; then
-		rm -rf "$wt"
-		g worktree prune
-		g worktree add -q --detach "$wt" base
-	fi
-	w am --abort >/dev/null 2>&1 || true
-	w rebase --abort >/dev/null 2>&1 || true
-	w checkout -q -f --detach base
-	for d in $(closure "$s"); do
-		for p in $(series_files "$PATCHES/$d"); do
-			w am -q "$PATCHES/$d/$p" ||
-				die "send: $d/$p does not apply onto base; run ./kmem check"
-		done
-	done
-	start=$(w rev-parse HEAD)
-	for p in $(series_files "$PATCHES/$s"); do
-		w am -q --signoff "$PATCHES/$s/$p" ||
-			die "send: $s/$p does not apply onto base + its prerequisites; run ./kmem check"
-		t=$(patch_notes "$PATCHES/$s/$p")
-		[ -z "$t" ] || w notes add -f -m "$t" HEAD 2>/dev/null
-	done
+	# the series (with its notes), made the sender's and signed off.
+	reuse_worktree "$wt"
+	start=$(tree_for "$wt" "$PATCHES" "$s")
 	w -c "user.name=$name" -c "user.email=$email" -c notes.rewriteRef=refs/notes/commits \
 		rebase -q --exec "$mine" "$start" >"$mine.log" 2>&1 ||
 		die "send: making the patches of $s yours failed: $(tail -n 5 "$mine.log")"

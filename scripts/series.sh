@@ -52,9 +52,6 @@ set -euo pipefail
 
 PATCHES=$KMEM_PATCHES
 
-COMMITTER_NAME="kmem-rs"
-COMMITTER_EMAIL="kmem-rs@users.noreply.example"
-
 g() { git -C "$KMEM_SRC" -c core.autocrlf=false "$@"; }
 
 need_tree() {
@@ -70,51 +67,11 @@ patches_hash() {
 }
 stamp() { g config "branch.$1.kmem-patches" "$(patches_hash "${2:-$PATCHES}") $(g rev-parse "$1")"; }
 
-# scratch_tree: a worktree of $KMEM_SRC at base, $KMEM_OUT/.scratch, kept
-# for the next time (making one takes a minute, resetting it no time); the
-# one export, check and ./kmem prefixes work in, one at a time.
+# scratch_tree: the worktree export, check and ./kmem prefixes work in, one
+# at a time, at base.
 scratch_tree() {
-	local d=$KMEM_OUT/.scratch
-	if ! git -C "$d" rev-parse -q --verify HEAD >/dev/null 2>&1 ||
-		[ "$(git -C "$d" rev-parse --path-format=absolute --git-common-dir)" != "$(g rev-parse --path-format=absolute --git-common-dir)" ]; then
-		rm -rf "$d"
-		g worktree prune
-		g worktree add -q --detach "$d" base >/dev/null || die "cannot make a worktree at $d"
-	fi
-	git -C "$d" am --abort >/dev/null 2>&1 || true
-	git -C "$d" checkout -q -f --detach base || die "cannot reset the worktree $d"
-	echo "$d"
-}
-
-# am_patch TREE PATCH: git am PATCH onto HEAD of the worktree TREE, with the
-# fixed committer, and its notes as the commit's note.
-am_patch() {
-	local tree=$1 p=$2 notes
-	GIT_COMMITTER_NAME=$COMMITTER_NAME GIT_COMMITTER_EMAIL=$COMMITTER_EMAIL \
-		git -C "$tree" -c core.autocrlf=false am -q -3 --committer-date-is-author-date \
-		--no-gpg-sign "$p" || { git -C "$tree" am --abort >/dev/null 2>&1 || true; return 1; }
-	notes=$(patch_notes "$p")
-	[ -z "$notes" ] || git -C "$tree" notes add -f -m "$notes" HEAD 2>/dev/null
-}
-
-# am_series TREE DIR NAME: am_patch the patches of series NAME in DIR.
-am_series() {
-	local tree=$1 dir=$2 name=$3 p
-	[ -f "$dir/$name/$COVER" ] || die "$dir/$name/$COVER missing"
-	for p in $(series_files "$dir/$name"); do
-		am_patch "$tree" "$dir/$name/$p" ||
-			die "series $name: patch $p does not apply onto base$(closure "$name" "$dir" | sed 's/^/ + /' | tr -d '\n'); fix it in the tree and ./kmem export"
-	done
-}
-
-# tree_for TREE DIR NAME: the worktree TREE at base + what NAME needs + NAME,
-# from the series in DIR.  Prints the commit where NAME starts.
-tree_for() {
-	local tree=$1 dir=$2 name=$3 d
-	git -C "$tree" checkout -q -f --detach base
-	for d in $(closure "$name" "$dir"); do am_series "$tree" "$dir" "$d"; done
-	git -C "$tree" rev-parse HEAD
-	am_series "$tree" "$dir" "$name"
+	reuse_worktree "$KMEM_OUT/.scratch"
+	echo "$KMEM_OUT/.scratch"
 }
 
 # apply_to BRANCH [DIR [TREE]]: create BRANCH at base and git am every series
@@ -230,10 +187,7 @@ tree)
 	dir=${3:?usage: series.sh tree NAME DIR}
 	need_tree
 	series_names | grep -qx "$name" || die "no series '$name' in $PATCHES/$SERIES_CONF"
-	if [ ! -e "$dir/.git" ]; then
-		g worktree prune
-		g worktree add -q --detach "$dir" base >/dev/null || die "cannot make a worktree at $dir"
-	fi
+	reuse_worktree "$dir"
 	tree_for "$dir" "$PATCHES" "$name" >/dev/null
 	say "series: $dir is base + $(closure "$name" | tr '\n' ' ')$name"
 	;;

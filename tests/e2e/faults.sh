@@ -103,24 +103,29 @@ goal_reached() {
 	esac
 }
 
-# wanted NAME: true unless KMEM_SWEEPS (kmemrs.sweeps=, comma-separated
-# words) is set and NAME contains none of its words.
+# wanted ID NAME: true unless KMEM_SWEEPS (kmemrs.sweeps=, comma-separated
+# words) is set and NAME contains none of its words, or KMEM_FAULTS
+# (kmemrs.faults=, comma-separated ids: ./kmem series-test picks the
+# checks a series' kernel has the fixes for) is set and does not list ID.
 wanted() {
 	local w
+	if [ -n "${KMEM_FAULTS:-}" ]; then
+		case ,$KMEM_FAULTS, in *,"$1",*) ;; *) return 1 ;; esac
+	fi
 	[ -n "${KMEM_SWEEPS:-}" ] || return 0
 	for w in $(echo "$KMEM_SWEEPS" | tr , ' '); do
-		case $1 in *"$w"*) return 0 ;; esac
+		case $2 in *"$w"*) return 0 ;; esac
 	done
 	return 1
 }
 
-# sweep NAME SETUP GOAL MODE: fail each point of one operation in turn.
+# sweep ID NAME SETUP GOAL MODE: fail each point of one operation in turn.
 # The operation is a write of GOAL to the state attribute, a bind or unbind
 # of DEV, or (MODE loose) a daxctl reconfigure-device to GOAL.
 sweep() {
-	local name=$1 setup=$2 goal=$3 mode=$4 n=1 out res hit why="" errs="" points=0 t0 s
-	if ! wanted "$name"; then
-		info "not run: $name (KMEM_SWEEPS=$KMEM_SWEEPS)"
+	local id=$1 name=$2 setup=$3 goal=$4 mode=$5 n=1 out res hit why="" errs="" points=0 t0 s
+	if ! wanted "$id" "$name"; then
+		info "not run: $name (KMEM_SWEEPS=${KMEM_SWEEPS:-}, KMEM_FAULTS=${KMEM_FAULTS:-})"
 		return
 	fi
 	t0=$(now_ms)
@@ -187,16 +192,16 @@ sweep() {
 }
 
 # ./kmem test: the bind and the state transitions; ./kmem stress: all.
-sweep "bind $DEV to kmem" to_unbound bind strict
+sweep bind "bind $DEV to kmem" to_unbound bind strict
 for st in online online_movable; do
-	sweep "state unplugged -> $st" "to_state unplugged" $st strict
+	sweep $st "state unplugged -> $st" "to_state unplugged" $st strict
 done
-sweep "state online -> unplugged" "to_state online" unplugged strict
+sweep unplug "state online -> unplugged" "to_state online" unplugged strict
 if [ "$(scale quick full)" = full ]; then
-	sweep "unbind $DEV (offline) from kmem" to_offline unbind strict
-	sweep "state online_movable -> unplugged" "to_state online_movable" unplugged strict
-	sweep "daxctl reconfigure-device -m system-ram" to_devdax system-ram loose
-	sweep "daxctl reconfigure-device -m devdax" to_sysram devdax loose
+	sweep unbind "unbind $DEV (offline) from kmem" to_offline unbind strict
+	sweep movable_unplug "state online_movable -> unplugged" "to_state online_movable" unplugged strict
+	sweep daxctl_sysram "daxctl reconfigure-device -m system-ram" to_devdax system-ram loose
+	sweep daxctl_devdax "daxctl reconfigure-device -m devdax" to_sysram devdax loose
 fi
 
 # success_means GOAL RESULT: true unless RESULT is ok and GOAL not reached.
@@ -225,7 +230,7 @@ filter_to() {
 # The adoption of memory an earlier binding left online: a bind of the
 # unbound device whose memory is still added, every point of it.  A bind
 # that fails must leave the memory as it was, for the next one.
-sweep "bind $DEV adopting the memory left online" to_stuck bind stuck
+sweep adopt "bind $DEV adopting the memory left online" to_stuck bind stuck
 
 # One fault at a chosen place, with the stack filter: the first point
 # under FUNC fails during a bind (from unbound) or a state write (from
@@ -233,10 +238,14 @@ sweep "bind $DEV adopting the memory left online" to_stuck bind stuck
 # points, and they land on different allocations in the two drivers; here
 # both must return the errno and log the message that C kmem does, and
 # leave $DEV consistent for a retry.
-# targeted NAME OP ERRNO MESSAGE FUNC...: OP is bind or a state value.
+# targeted ID NAME OP ERRNO MESSAGE FUNC...: OP is bind or a state value.
 targeted() {
-	local name=$1 op=$2 errno=$3 msg=$4 out res hit m
-	shift 4
+	local id=$1 name=$2 op=$3 errno=$4 msg=$5 out res hit m
+	shift 5
+	if ! wanted "$id" "$name"; then
+		info "not run: $name (KMEM_SWEEPS=${KMEM_SWEEPS:-}, KMEM_FAULTS=${KMEM_FAULTS:-})"
+		return
+	fi
 	if [ "$op" = bind ]; then to_unbound; else to_state unplugged; fi
 	if ! filter_to "$@"; then
 		fail "$name: no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER) or no symbol $* in /proc/kallsyms"
@@ -262,11 +271,11 @@ targeted() {
 		check "$name: every block online after the retry" blocks_in_state $DEV online
 	fi
 }
-targeted "bind with the region reservation failing" bind EBUSY \
+targeted reserve_fail "bind with the region reservation failing" bind EBUSY \
 	"could not reserve region" reserve_driver_managed_region
 # The first allocation of the hot-add is the System RAM resource's, and
 # mm's register_memory_resource() answers EEXIST whatever made it fail.
-targeted "state online_movable with the hot-add failing" online_movable EEXIST \
+targeted hotadd_fail "state online_movable with the hot-add failing" online_movable EEXIST \
 	"memory add failed" __add_memory_driver_managed add_memory_driver_managed
 
 # A memory block whose link to its node cannot be created: fail the first
@@ -277,7 +286,9 @@ targeted "state online_movable with the hot-add failing" online_movable EEXIST \
 # $DEV consistent, and a retry succeed.
 to_devdax
 name="daxctl reconfigure-device -m system-ram with a node link failing"
-if ! filter_to do_register_memory_block_under_node register_mem_block_under_node_hotplug; then
+if ! wanted link_fail "$name"; then
+	info "not run: $name (KMEM_SWEEPS=${KMEM_SWEEPS:-}, KMEM_FAULTS=${KMEM_FAULTS:-})"
+elif ! filter_to do_register_memory_block_under_node register_mem_block_under_node_hotplug; then
 	fail "$name: no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER) or no symbol for the links in /proc/kallsyms"
 else
 	out=$(dctl system-ram 1)
@@ -311,14 +322,14 @@ write_attr $ST unplugged >/dev/null
 mt0=$(memtotal_kb)
 cp /proc/iomem /tmp/iomem.f1
 if ! kasan_skip "state unplugged -> online_kernel (a device on node 2)"; then
-	sweep "state unplugged -> online_kernel (a device on node 2)" "to_state unplugged" online_kernel strict
+	sweep online_kernel "state unplugged -> online_kernel (a device on node 2)" "to_state unplugged" online_kernel strict
 	# The hot-add maps the memory into the kernel's direct map, and on
 	# x86 the page tables for it come from alloc_low_page(), GFP_ATOMIC
 	# after boot.  When one of them could not be allocated, x86 used the
 	# NULL page (an oops in phys_pmd_init() under phys_pud_init(); the
 	# full-scale sweep above hit it).  Fail the first of them: the hot-add
 	# must fail with ENOMEM instead and a retry succeed.
-	targeted "state online_kernel with a direct-map page table failing" online_kernel ENOMEM \
+	targeted directmap_fail "state online_kernel with a direct-map page table failing" online_kernel ENOMEM \
 		"memory add failed" __kernel_physical_mapping_init kernel_physical_mapping_init
 fi
 to_state unplugged
