@@ -9,10 +9,16 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KMEM_BRANCH:=kmem}"                                    # series branch
 : "${KMEM_PATCHES:=$TOP/patches}"                          # the series
 : "${KMEM_BOOT_TIMEOUT:=300}"                               # seconds per boot
+# Relative paths are taken from where the command runs, once: scripts run
+# git -C and make -C, which would take them from elsewhere.
+abspath() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+KMEM_CACHE=$(abspath "$KMEM_CACHE") KMEM_OUT=$(abspath "$KMEM_OUT")
+KMEM_SRC=$(abspath "$KMEM_SRC") KMEM_PATCHES=$(abspath "$KMEM_PATCHES")
+[ -z "${KMEM_TREE:-}" ] || KMEM_TREE=$(abspath "$KMEM_TREE")
 : "${CCACHE_DIR:=$KMEM_CACHE/ccache}"
 # Paths below out/ are rewritten relative, so that clones share the cache.
 : "${CCACHE_BASEDIR:=$KMEM_OUT}"
-export CCACHE_DIR CCACHE_BASEDIR KMEM_CACHE KMEM_OUT KMEM_SRC
+export CCACHE_DIR CCACHE_BASEDIR KMEM_CACHE KMEM_OUT KMEM_SRC KMEM_PATCHES
 
 # The version of the series: its subjects read "[PATCH vN ...]" from v2 on.
 SERIES_VERSION=2

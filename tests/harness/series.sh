@@ -8,7 +8,8 @@
 # survive the round trip; the round trip from a detached HEAD; an export
 # that fails keeps the branch and patches/; a rebase of the stack moves the
 # series' ends; a changed patches/ (a pull) is applied by ensure, work in
-# progress is kept, and both changed is refused.  TAP on stdout.
+# progress is kept, and both changed is refused; relative KMEM_OUT,
+# KMEM_SRC and KMEM_PATCHES work from where the command runs.  TAP on stdout.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 t=$(mktemp -d)
@@ -52,6 +53,16 @@ check "3-three's patch is made against base + 1-one, without 2-two" \
 	bash -c 'grep -q "^index [0-9a-f]*\.\.[0-9a-f]* 100644$" "$1" && grep -A3 "^@@" "$1" | grep -qx " 1"' - "$KMEM_PATCHES"/3-three/0001-*.patch
 check "the note is below the first patch's ---" \
 	bash -c 'sed -n "/^---\$/,/^diff /p" "$1" | grep -qx "    A note on the first, below its ---."' - "$KMEM_PATCHES"/1-one/0001-*.patch
+# Relative paths, as the README's own recipe for a user's tree gives them
+# (KMEM_OUT=out-upstream), are taken from where the command runs: the
+# scratch worktree goes to $KMEM_OUT/.scratch there, not below the kernel
+# tree (git -C resolves a relative path from the tree).
+if out=$(cd "$t" && KMEM_OUT=out KMEM_SRC=out/linux KMEM_PATCHES=patches "$S" check 2>&1); then
+	check "a relative KMEM_OUT, KMEM_SRC and KMEM_PATCHES work from where the command runs" \
+		test -e "$t/out/.scratch/.git" -a ! -e "$t/out/linux/out"
+else
+	nok "a relative KMEM_OUT, KMEM_SRC and KMEM_PATCHES work from where the command runs" "$out"
+fi
 if out=$("$S" tree 2-two "$t/two" 2>&1); then
 	check "series.sh tree: 2-two alone on base (b changed, no c)" test ! -e "$t/two/c" -a "$(cat "$t/two/b")" = "$(printf 'two\n2')"
 else
@@ -148,5 +159,6 @@ else
 	grep -q "needs 3-three, which does not come before it" <<<"$out" && ok "a series.conf whose series needs a later one is refused, saying which" ||
 		nok "a series.conf whose series needs a later one is refused, saying which" "$out"
 fi
+
 echo "# series: $failed of $n failed"
 [ $failed = 0 ]
