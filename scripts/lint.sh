@@ -15,6 +15,11 @@ set -euo pipefail
 res=$KMEM_OUT/results/lint.tap
 mkdir -p "$KMEM_OUT/results"
 : >"$res"
+if ! out=$("$(dirname "$0")/series.sh" exported "./kmem lint" 2>&1); then
+	echo "$out" >&2
+	echo "not ok - lint: the branch is exported (${out#error: })" >"$res"
+	exit 1
+fi
 cd "$KMEM_SRC"
 
 # The base is a tarball without history, so checkpatch cannot look up the

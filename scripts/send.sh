@@ -99,6 +99,7 @@ fi
 g() { git -C "$KMEM_SRC" "$@"; }
 git -C "$KMEM_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
 	die "send: no base tree at $KMEM_SRC: run ./kmem base first"
+"$(dirname "$0")/series.sh" exported "./kmem send" || exit 1
 
 # The sender.
 name=$(g config user.name || true)

@@ -28,6 +28,8 @@
 #   series.sh check    apply every series on base + its prerequisites in a
 #                      scratch worktree, export it and compare byte for byte
 #                      with patches/; and apply the whole stack
+#   series.sh exported [WHAT]  fail, saying what to run, if the branch has
+#                      commits that were not exported (lint, send)
 #   series.sh ensure   what ./kmem does before it builds: apply if there is
 #                      no branch or patches/ changed (a pull) while the
 #                      branch did not; keep a branch with work in progress;
@@ -271,6 +273,17 @@ check)
 	done
 	apply_to kmem-check "$PATCHES" "$wt" >/dev/null
 	say "series: round trip of $n series is $([ "$(g rev-parse base)" = "$BASE_COMMIT" ] && echo byte-identical || echo "identical but for commit ids (base is not the pinned one)"), each on base + its prerequisites; the whole stack applies"
+	;;
+exported)
+	# What lint and send do first: they read patches/, so the branch must
+	# not have commits that were not exported.  (A tree without the record
+	# of the last apply or export, e.g. a clone, cannot tell: it passes.)
+	need_tree
+	rec=$(g config "branch.$KMEM_BRANCH.kmem-patches" || true)
+	if [ -n "$rec" ] && g rev-parse -q --verify "refs/heads/$KMEM_BRANCH" >/dev/null &&
+		[ "${rec#* }" != "$(g rev-parse "$KMEM_BRANCH")" ]; then
+		die "branch $KMEM_BRANCH of $KMEM_SRC has commits that are not in patches/, which ${2:-this command} reads: ./kmem export first (or ./kmem apply to drop them)"
+	fi
 	;;
 ensure)
 	need_tree

@@ -9,7 +9,8 @@
 # that fails keeps the branch and patches/; a rebase of the stack moves the
 # series' ends; a changed patches/ (a pull) is applied by ensure, work in
 # progress is kept, and both changed is refused; relative KMEM_OUT,
-# KMEM_SRC and KMEM_PATCHES work from where the command runs.  TAP on stdout.
+# KMEM_SRC and KMEM_PATCHES work from where the command runs; lint and
+# send refuse a branch with commits not exported.  TAP on stdout.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 t=$(mktemp -d)
@@ -63,6 +64,23 @@ if out=$(cd "$t" && KMEM_OUT=out KMEM_SRC=out/linux KMEM_PATCHES=patches "$S" ch
 else
 	nok "a relative KMEM_OUT, KMEM_SRC and KMEM_PATCHES work from where the command runs" "$out"
 fi
+# lint and send read patches/: with a commit on the branch that was not
+# exported they refuse, saying to export first.
+head=$(g rev-parse kmem)
+commit e 2 "toy: not exported"
+for cmd in lint send; do
+	if [ $cmd = lint ]; then
+		out=$("$TOP/scripts/lint.sh" 2>&1)
+	else
+		out=$("$TOP/scripts/send.sh" --dry-run 1-one 2>&1)
+	fi
+	if [ $? != 0 ] && grep -q "has commits that are not in patches/.*./kmem export first" <<<"$out"; then
+		ok "$cmd refuses a branch with a commit that was not exported, saying to export"
+	else
+		nok "$cmd refuses a branch with a commit that was not exported, saying to export" "$(tail -n 5 <<<"$out")"
+	fi
+done
+g reset -q --hard "$head"
 if out=$("$S" tree 2-two "$t/two" 2>&1); then
 	check "series.sh tree: 2-two alone on base (b changed, no c)" test ! -e "$t/two/c" -a "$(cat "$t/two/b")" = "$(printf 'two\n2')"
 else
