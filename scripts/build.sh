@@ -26,7 +26,11 @@ bench-*)
 	[ -f "$TOP/configs/${cfg#bench-}.config" ] || die "build: no configs/${cfg#bench-}.config for variant $variant"
 	frags+=("$TOP/configs/${cfg#bench-}.config")
 	;;
-*) [ -f "$TOP/configs/$cfg.config" ] && frags+=("$TOP/configs/$cfg.config") ;;
+*)
+	[ -f "$TOP/configs/$cfg.config" ] ||
+		die "build: no variant '$cfg': one of $(cd "$TOP/configs" && ls ./*.config | sed 's|^\./||; s|\.config$||' | grep -vx 'e2e\|bench' | tr '\n' ' ')(or bench-c, bench-rust)"
+	frags+=("$TOP/configs/$cfg.config")
+	;;
 esac
 
 [ -f "$KMEM_SRC/Makefile" ] || die "no kernel tree at $KMEM_SRC: run ./kmem base && ./kmem apply"
