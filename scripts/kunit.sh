@@ -9,6 +9,8 @@
 # kunit.py asks qemu for "-accel kvm -accel hvf -accel tcg"; KVM is broken on
 # the machines this was made on and hangs the guest, so /dev/kvm is hidden
 # from it in a private mount namespace (KMEM_ACCEL=kvm keeps it).
+#
+# kunit.sh [ARGS...]: ARGS go to kunit.py run (./kmem kunit 'resource.*').
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,14 +26,26 @@ rm -f "$res" "$json"
 kunitconfig=${KMEM_KUNITCONFIG:-$KMEM_SRC/drivers/dax/kmem/.kunitconfig}
 [ -f "$kunitconfig" ] || die "$kunitconfig missing: is the series applied (./kmem apply)?"
 
-hide_kvm='mount --bind /dev/null /dev/kvm 2>/dev/null || true;'
-[ "${KMEM_ACCEL:-tcg}" = kvm ] && hide_kvm=
-say "kunit: kunit.py run --arch=x86_64 (build in $build; ~5 min from scratch)"
+# Hiding /dev/kvm takes a mount namespace: root's, or else a user
+# namespace's where the kernel allows unprivileged ones.
+ns=() hide=
+if [ "${KMEM_ACCEL:-tcg}" != kvm ] && [ -e /dev/kvm ]; then
+	hide=1
+	if [ "$(id -u)" = 0 ]; then
+		ns=(unshare --mount --)
+	elif unshare -rm true 2>/dev/null; then
+		ns=(unshare -rm --)
+	else
+		die "kunit: /dev/kvm must be hidden from kunit.py (KVM hangs the guest on these machines), which needs root or unprivileged user namespaces: run as root, or allow them (sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces), or KMEM_ACCEL=kvm where KVM works"
+	fi
+fi
+# Arguments are kunit.py run's: a filter glob ("resource.*"), options.
+say "kunit: kunit.py run --arch=x86_64 $* (build in $build; ~5 min from scratch)"
 rc=0
-PATH=/usr/lib/ccache:$PATH unshare --mount -- sh -c "$hide_kvm exec \"\$@\"" - \
+PATH=/usr/lib/ccache:$PATH KMEM_HIDE_KVM=$hide "${ns[@]}" sh -c '[ -z "$KMEM_HIDE_KVM" ] || mount --bind /dev/null /dev/kvm || { echo "cannot hide /dev/kvm" >&2; exit 1; }; exec "$@"' - \
 	python3 "$KMEM_SRC/tools/testing/kunit/kunit.py" run --arch=x86_64 \
 	--build_dir="$build" --kunitconfig="$kunitconfig" \
-	--jobs="$JOBS" --timeout="${KMEM_KUNIT_TIMEOUT:-900}" --json="$json" \
+	--jobs="$JOBS" --timeout="${KMEM_KUNIT_TIMEOUT:-900}" --json="$json" "$@" \
 	>"$build/kunit.log" 2>&1 || rc=$?
 tail -n 40 "$build/kunit.log" | grep -E 'Testing complete|Elapsed|ERROR|FAILED|crashed' >&2 || true
 
