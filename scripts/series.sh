@@ -36,7 +36,8 @@
 #                      refuse when both changed
 #   series.sh list     the series, in order: NAME PREFIX VERSION NEEDS...
 #   series.sh closure NAME   the series NAME needs, transitively, in order
-#   series.sh tree NAME DIR  a worktree at DIR with base + what NAME needs +
+#   series.sh tree NAME DIR [WITH...]  a worktree at DIR with base + what
+#                      NAME needs (+ the series WITH and what they need) +
 #                      NAME (for building a series on its own)
 #
 # export and check work in a scratch worktree: the tree the kernels are
@@ -185,13 +186,24 @@ closure)
 	closure "${2:?usage: series.sh closure NAME}"
 	;;
 tree)
-	name=${2:?usage: series.sh tree NAME DIR}
-	dir=${3:?usage: series.sh tree NAME DIR}
+	name=${2:?usage: series.sh tree NAME DIR [WITH...]}
+	dir=${3:?usage: series.sh tree NAME DIR [WITH...]}
+	shift 3
 	need_tree
-	series_names | grep -qx "$name" || die "no series '$name' in $PATCHES/$SERIES_CONF"
+	for d in "$name" "$@"; do
+		series_names | grep -qx "$d" || die "no series '$d' in $PATCHES/$SERIES_CONF"
+	done
+	# What NAME needs, and WITH and what they need, in stack order.
+	want=$({ closure "$name" && for d in "$@"; do closure "$d" && echo "$d"; done; } | sort -u)
 	reuse_worktree "$dir"
-	tree_for "$dir" "$PATCHES" "$name" >/dev/null
-	say "series: $dir is base + $(closure "$name" | tr '\n' ' ')$name"
+	list=
+	for d in $(series_names); do
+		[ "$d" != "$name" ] && grep -qx "$d" <<<"$want" || continue
+		am_series "$dir" "$PATCHES" "$d"
+		list="$list$d + "
+	done
+	am_series "$dir" "$PATCHES" "$name"
+	say "series: $dir is base + $list$name"
 	;;
 apply)
 	validate_conf

@@ -39,7 +39,7 @@ done
 tag() { sed -n "s/^\(not \)\{0,1\}ok - /&$1: /p" "$2"; }
 
 for name in "${names[@]}"; do
-	read -r _ cfg kunit suites faults < <(conf_line "$name")
+	read -r _ cfg with kunit suites faults < <(conf_line "$name")
 	if [ "$cfg" = - ]; then
 		say "series-test: $name: nothing to run on its own (see $conf)"
 		continue
@@ -48,12 +48,14 @@ for name in "${names[@]}"; do
 	rm -rf "$out"
 	mkdir -p "$out"
 	variant=$cfg@series
-	if ! "$S/series.sh" tree "$name" "$tree" 2>"$out/tree.log"; then
+	extra=()
+	[ "$with" = - ] || extra=(${with//,/ })
+	if ! "$S/series.sh" tree "$name" "$tree" "${extra[@]}" 2>"$out/tree.log"; then
 		cat "$out/tree.log" >&2
 		echo "not ok - $name: base + its prerequisites + $name in $tree: $(tail -n 1 "$out/tree.log")" >>"$res"
 		continue
 	fi
-	what="base$("$S/series.sh" closure "$name" | sed 's/^/ + /' | tr -d '\n') + $name"
+	what=$(sed -n 's/.* is \(base + .*\)$/\1/p' "$out/tree.log")
 	if ! KMEM_SRC=$tree step "series-test: $name: build $cfg ($what)" "$S/build.sh" "$variant" 2>"$out/build.err"; then
 		cat "$out/build.err" >&2
 		echo "not ok - $name: the $cfg kernel of $what builds: see $KMEM_OUT/build-$variant/build.log" >>"$res"
