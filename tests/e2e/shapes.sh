@@ -3,8 +3,7 @@
 # Devices of awkward shapes, carved with daxctl out of the dynamic hmem
 # region that the soft-reserved range (memmap=1G%4G-1+0xefffffff, node 2)
 # creates: kmem's boot-time bind, a device smaller than one memory block,
-# a device made of two discontiguous ranges, and a range added through the
-# mapping attribute, which a bound device refuses.
+# and a device made of two discontiguous ranges.
 . /tests/lib.sh
 
 H=$(hmem_device)
@@ -91,33 +90,13 @@ expect "/proc/iomem: no $C entries once unplugged" 0 "$(iomem_entries $C)"
 daxctl reconfigure-device -m devdax -f $C >/tmp/out 2>&1
 expect "$C back to devdax" 0 $?
 expect "MemTotal back to baseline" $mt0 "$(memtotal_kb)"
-cfree=$(dax_ranges $C | sed -n '1s/ .*//p')
 destroy $C
-
-# The mapping attribute (daxctl writes it to build a device from given
-# ranges) adds a range only to an unbound device: a bound driver reads the
-# ranges without the lock, so with one bound it is refused with EBUSY, as
-# resizing is ("dax/bus: refuse to add a mapping to a bound device").  The
-# first range of $C, destroyed above, is free again.
-m=$(printf '%#x-%#x' "$cfree" $((cfree + bs - 1)))
-expect "$B is bound to device_dax" device_dax "$(driver_of $B)"
-expect "a mapping write to $B bound to device_dax is refused with EBUSY" "$EBUSY" \
-	"$(write_attr $DAX_DEVS/$B/mapping "$m")"
-expect "... and $B keeps its one range" 1 "$(dax_ranges $B | wc -l)"
-daxctl disable-device $B >/dev/null 2>&1
-expect "a mapping write to $B unbound adds the range" ok "$(write_attr $DAX_DEVS/$B/mapping "$m")"
-expect "... as $B's second range" "$cfree $((cfree + bs - 1))" "$(dax_ranges $B | sed -n 2p)"
-daxctl reconfigure-device -s 256M $B >/tmp/out 2>&1
-expect "shrink $B back to its one range" "0 1" "$? $(dax_ranges $B | wc -l)"
 
 # online_kernel, last: ZONE_NORMAL memory may take unmovable allocations.
 # Unplugging it then either works or fails atomically with EBUSY, leaving
 # the device online in its state; both are the documented contract.
 daxctl reconfigure-device -N -m system-ram $B >/tmp/out 2>&1
 expect "$B to system-ram, blocks offline" 0 $?
-expect "a mapping write to $B bound to kmem is refused with EBUSY" "$EBUSY" \
-	"$(write_attr $DAX_DEVS/$B/mapping "$m")"
-expect "... and $B keeps its one range" 1 "$(dax_ranges $B | wc -l)"
 want_kb=$(aligned_kb $B)
 expect "write 'unplugged' to $B's state" ok "$(write_attr $DAX_DEVS/$B/state unplugged)"
 mt1=$(memtotal_kb)
