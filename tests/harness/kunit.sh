@@ -51,7 +51,7 @@ run() {
 }
 
 if [ "$(id -u)" != 0 ]; then
-	echo "ok - kunit-harness: runs as root (to test both root and an unprivileged user) # SKIP not root"
+	echo "# kunit-harness: not run: it needs root (to run kunit.sh as root and as an unprivileged user)"
 	exit 0
 fi
 out=$(run root 'resource.*')
@@ -74,7 +74,7 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups unshare -rm true 2>/dev/nu
 			nok "unprivileged: kunit.py sees /dev/null as /dev/kvm" "$(grep KVM <<<"$out")"
 	fi
 else
-	echo "ok - kunit-harness: unprivileged run # SKIP this kernel allows no unprivileged user namespace"
+	echo "# kunit-harness: unprivileged run not tested: this kernel allows no unprivileged user namespace"
 fi
 echo "# kunit-harness: $failed of $n failed"
 [ $failed = 0 ]
