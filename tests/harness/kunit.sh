@@ -15,6 +15,13 @@ n=0 failed=0
 ok() { n=$((n + 1)); echo "ok - kunit-harness: $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok - kunit-harness: $1"; [ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/#   /'; }
 
+# The scripts under test, copied where an unprivileged user can read them
+# (the repository may be in a directory only root can enter).
+mkdir -p "$t/scripts"
+cp "$TOP/scripts/kunit.sh" "$TOP/scripts/lib.sh" "$t/scripts/"
+chmod -R a+rX "$t/scripts"
+K=$t/scripts/kunit.sh
+
 # The stand-in: records its arguments and what /dev/kvm is, writes one
 # passing test case where --json says.
 src=$t/src
@@ -40,10 +47,10 @@ run() {
 	shift
 	mkdir -p "$out" && chmod 777 "$out"
 	if [ "$who" = root ]; then
-		KMEM_SRC=$src KMEM_OUT=$out KMEM_CACHE=$t/cache "$TOP/scripts/kunit.sh" "$@" >/dev/null 2>"$out/err"
+		KMEM_SRC=$src KMEM_OUT=$out KMEM_CACHE=$t/cache "$K" "$@" >/dev/null 2>"$out/err"
 	else
 		setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$out" \
-			KMEM_SRC=$src KMEM_OUT=$out KMEM_CACHE=$out/cache "$TOP/scripts/kunit.sh" "$@" >/dev/null 2>"$out/err"
+			KMEM_SRC=$src KMEM_OUT=$out KMEM_CACHE=$out/cache "$K" "$@" >/dev/null 2>"$out/err"
 	fi
 	echo "rc=$?"
 	cat "$out/kunit/kunit.log" 2>/dev/null
