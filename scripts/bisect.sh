@@ -10,6 +10,7 @@
 #   --fast   in the KUnit tree (x86_64, RUST=y; run ./kmem kunit first), only
 #            what the commit can break: the kernel crate and bindings (make
 #            prepare) and the directories of the files it touches.
+#   KMEM_BISECT_FROM=REV builds only the commits after REV.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,7 +45,9 @@ fi
 branch=$(g rev-parse --abbrev-ref HEAD)
 trap 'g checkout -q "$branch"' EXIT
 log=$out/bisect.log
-for c in $(g rev-list --reverse "base..$branch"); do
+# KMEM_BISECT_FROM=REV: only the commits after REV (e.g. the ones a
+# rebase changed).
+for c in $(g rev-list --reverse "${KMEM_BISECT_FROM:-base}..$branch"); do
 	subj=$(g log -1 --format=%s "$c")
 	g checkout -q "$c"
 	say "bisect: building $(g log -1 --format=%h "$c") $subj"
