@@ -7,7 +7,8 @@
 # at the line of the example marked "//~ ERROR" (as rustc's own UI tests
 # mark them), so that an unrelated error elsewhere does not count.  For an
 # error without a code, the example is "```ignore,compile_fail" and names
-# the error in a line "// error: MESSAGE".
+# the error in a line "// error: MESSAGE".  Where one code has many causes,
+# "// unsatisfied: BOUND" lines name the bound the error must report.
 #
 # The kernel runs doctests as KUnit tests, which cannot express "must not
 # compile" (rustdoc's compile_fail needs rustdoc to run the compiler), so
@@ -117,7 +118,15 @@ for f in $files; do
 			else
 				line=$(grep -n '//~ ERROR' "$work/$name/cf_example.rs" | head -n 1 | cut -d: -f1)
 				at=$(error_lines "$pattern" "$work/$name/build.log")
-				if grep -qx "$line" <<<"$at"; then
+				# "// unsatisfied: BOUND": the error must name that
+				# unsatisfied bound, where one error code has many causes.
+				missing=
+				while IFS= read -r bound; do
+					grep -qF -- "$bound" "$work/$name/build.log" || missing=$bound
+				done < <(sed -n 's|^[[:space:]]*// unsatisfied: ||p' "$body")
+				if [ -n "$missing" ] && grep -qx "$line" <<<"$at"; then
+					echo "not ok - compile-fail: $f:$where fails with $want at its //~ ERROR line, but not for the bound it names: $missing" >>"$res"
+				elif grep -qx "$line" <<<"$at"; then
 					echo "ok - compile-fail: $f:$where fails to build with $want at its //~ ERROR line" >>"$res"
 				elif [ -n "$at" ]; then
 					echo "not ok - compile-fail: $f:$where fails with $want, but at line(s) $(echo $at) of the example, not at its //~ ERROR line $line" >>"$res"

@@ -11,7 +11,7 @@
 //! afterwards dereferences a NULL type.
 
 use kernel::{
-    alloc::Node,
+    alloc::NodeId,
     mm::memory_tiers::{
         self,
         MemoryTypes,
@@ -43,7 +43,7 @@ impl kernel::Module for TierGuard {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let types = KBox::pin_init(MemoryTypes::new(), GFP_KERNEL)?;
         let mtype = types.find_or_alloc(ADISTANCE)?;
-        let Some(guard) = memory_tiers::init_node_memory_type(Node::new(1)?, mtype) else {
+        let Some(guard) = memory_tiers::init_node_memory_type(NodeId::new(1)?, mtype) else {
             pr_err!("node 1 has a memory type already\n");
             return Err(EBUSY);
         };
