@@ -22,8 +22,8 @@ variant=${1:?usage: e2e.sh VARIANT [e2e|stress]} kind=${2:-e2e}
 # suite.  A built-in kmem (variants *-builtin) runs the suites that show it
 # binds at boot and works.
 case $kind:$variant in
-e2e:*-builtin) default_tests=virtio_mem,daxctl,shapes,mapping,adopt,kmemleak ;;
-e2e:*) default_tests=virtio_mem,tierguard,daxctl,manual,state,shapes,mapping,module,adopt,selftest,kmemleak ;;
+e2e:*-builtin) default_tests=virtio_mem,daxctl,shapes,adopt,selftest,kmemleak ;;
+e2e:*) default_tests=virtio_mem,tierguard,daxctl,manual,state,shapes,module,adopt,selftest,kmemleak ;;
 # The HMAT tier check runs first, on a node no earlier bind has typed;
 # pinned leaves its device stuck online until reboot; blockrace turns
 # lockdep off (see there), so both run last.

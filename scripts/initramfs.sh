@@ -5,7 +5,7 @@
 # built by build.sh VARIANT: static busybox, bash, ndctl and daxctl with
 # their shared libraries, /lib/modules/<release> (daxctl looks drivers up by
 # module name through libkmod, built-in ones too), the guest tests and the
-# kernel's dax selftest.
+# kernel's dax selftests (installed with their runner in /kselftest).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +15,7 @@ out=$KMEM_OUT/build-$variant
 release=$(ls "$out/modroot/lib/modules")
 root=$out/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,tests,selftests}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,tests}
 
 cp /bin/busybox "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
@@ -67,9 +67,11 @@ fi
 
 cp "$TOP/guest/init" "$root/init"
 cp "$TOP"/tests/e2e/*.sh "$root/tests/"
-mkdir -p "$root/selftests/dax" "$root/selftests/kselftest"
-cp "$KMEM_SRC/tools/testing/selftests/dax/dax-kmem-hotplug.sh" "$root/selftests/dax/"
-cp "$KMEM_SRC/tools/testing/selftests/kselftest/ktap_helpers.sh" "$root/selftests/kselftest/"
+# The kernel's dax selftests, installed as a maintainer installs them
+# (run_kselftest.sh, kselftest-list.txt, the tests), into /kselftest.
+kmake O="$out" -C "$KMEM_SRC/tools/testing/selftests" TARGETS=dax \
+	INSTALL_PATH="$root/kselftest" install >"$out/kselftest-install.log" 2>&1 ||
+	die "cannot install the dax selftests (see $out/kselftest-install.log)"
 chmod +x "$root/init" "$root"/tests/*.sh
 
 (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) >"$KMEM_OUT/initramfs-$variant.cpio"

@@ -14,6 +14,7 @@ APT_PKGS=(
 	python3-aiosmtpd # its test: a loopback SMTP server
 	python3-ply python3-git # checkpatch.pl's SPDX check
 	gnuplot-nox # ./kmem bench: the plot
+	sparse python3-sphinx # ./kmem static: sparse, the documentation build
 )
 
 missing_pkgs() {
