@@ -40,6 +40,8 @@ copy_bin bash
 copy_bin dmesg
 rm -f "$root/bin/bash" "$root/bin/sh"
 ln -s busybox "$root/bin/sh"
+# The real bash for "#!/bin/bash" scripts (the selftests), not busybox's.
+ln -s /usr/bin/bash "$root/bin/bash"
 
 # libkmod reads these (modules.builtin, modules.dep...) for the running
 # kernel; keep only the metadata, not the modules themselves.

@@ -15,6 +15,7 @@ APT_PKGS=(
 	python3-ply python3-git # checkpatch.pl's SPDX check
 	gnuplot-nox # ./kmem bench: the plot
 	sparse python3-sphinx # ./kmem static: sparse, the documentation build
+	rsync # make -C tools/testing/selftests install
 )
 
 missing_pkgs() {

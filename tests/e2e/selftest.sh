@@ -27,19 +27,26 @@ if [ -n "$h" ] && [ "$(cat $DAX_DEVS/$h/size)" != 0 ]; then
 fi
 expect "the hmem region's first device gives its space up" 0 "$(cat $DAX_DEVS/$h/size 2>/dev/null)"
 
-DAX_KMEM_TEST_DEV=$DEV DAX_KMEM_TEST_UNBIND=1 $KSFT/run_kselftest.sh -c dax >/tmp/ktap 2>&1
+# -p: each test's own KTAP in its file, as the runner's interleaved
+# output does not say which test a line is from.
+rm -rf /tmp/ksft
+DAX_KMEM_TEST_DEV=$DEV DAX_KMEM_TEST_UNBIND=1 $KSFT/run_kselftest.sh -c dax -p /tmp/ksft >/tmp/ktap 2>&1
 rc=$?
 sed 's/^/# ktap: /' /tmp/ktap
-# run_kselftest.sh prints each test's own KTAP prefixed with "# ", after a
-# "# selftests: dax: NAME" line, then the test's result at top level.
+for t in $(grep '^dax:' $KSFT/kselftest-list.txt | cut -d: -f2); do
+	[ -f /tmp/ksft/$t ] || { fail "$t: its KTAP log (/tmp/ksft/$t)"; continue; }
+	sed "s/^/# $t: /" /tmp/ksft/$t
+	# The runner prefixes the test's own lines with "# ".
+	awk -v t="$t" '
+	/^# (not )?ok [0-9]+ / {
+		l = $0; sub(/^# /, "", l)
+		st = (l ~ /^ok/) ? "ok" : "not ok"
+		sub(/^(not )?ok [0-9]+ /, "", l)
+		print st " - selftest: " t ": " l
+	}' /tmp/ksft/$t
+done
+# The runner's result for each test: its exit status.
 awk '
-/^# selftests: / { t = $0; sub(/^# selftests: [^:]*: /, "", t); next }
-/^# (not )?ok [0-9]+ / {
-	l = $0; sub(/^# /, "", l)
-	st = (l ~ /^ok/) ? "ok" : "not ok"
-	sub(/^(not )?ok [0-9]+ /, "", l)
-	print st " - selftest: " t ": " l; next
-}
 /^(not )?ok [0-9]+ selftests: / {
 	l = $0; st = (l ~ /^ok/) ? "ok" : "not ok"
 	sub(/^(not )?ok [0-9]+ selftests: [^:]*: /, "", l)
