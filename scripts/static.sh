@@ -160,6 +160,11 @@ else
 	echo "not ok - static: W=1 C=2 (sparse): new warnings in headers (see $logs/tip/objects.log)" >>"$res"
 	echo "$other" | head -n 20 | sed 's/^/# /' >>"$res"
 fi
+# Sphinx parses the ABI files only when a document it builds refers to one
+# (the series' dax-kmem.rst does, the base's does not), and then warns
+# about any ABI file: of the documentation's warnings, those about the
+# files the series changes (or the page made for their kernel-doc) count.
+ours=$(printf '%s\n' "${cfiles[@]}" "${rst[@]}" "${abi[@]}" Documentation/kmem-static/ | grep .)
 # compare WHAT NAME: one TAP line for the check NAME of both passes.
 compare() {
 	local what=$1 l=$2 new
@@ -167,7 +172,7 @@ compare() {
 		echo "not ok - static: $what (see $logs/tip/$l.log)" >>"$res"
 		return
 	fi
-	new=$(new_warnings "$l.log")
+	new=$(new_warnings "$l.log" | grep -F -f <(echo "$ours") || true)
 	if [ -z "$new" ]; then
 		echo "ok - static: $what: no new warning" >>"$res"
 	else
