@@ -195,7 +195,16 @@ send_series() {
 
 	# checkpatch with the sign-off checks, as a maintainer will run it.
 	ignore=UNKNOWN_COMMIT_ID,MISSING_FIXES_TAG
-	grep -q '^diff --git a/MAINTAINERS b/MAINTAINERS' "$dir"/*.patch && ignore=$ignore,FILE_PATH_CHANGES
+	# New files need no MAINTAINERS update if the series has one, or if an
+	# existing entry covers them all (a kselftest: KERNEL SELFTEST FRAMEWORK).
+	covered=1
+	for f in $(awk '/^diff --git a\// { f = $4; sub(/^b\//, "", f) } /^new file mode/ { print f }' "$dir"/*.patch); do
+		(cd "$wt" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats -f "$f" 2>/dev/null) |
+			grep -qv 'linux-kernel@vger.kernel.org' || covered=0
+	done
+	if grep -q '^diff --git a/MAINTAINERS b/MAINTAINERS' "$dir"/*.patch || [ $covered = 1 ]; then
+		ignore=$ignore,FILE_PATH_CHANGES
+	fi
 	if ! o=$(cd "$wt" && ./scripts/checkpatch.pl --strict --ignore "$ignore" -q \
 		$(ls "$dir"/*.patch | grep -v 0000-cover-letter.patch) 2>&1); then
 		printf '%s\n' "$o" >&2
