@@ -5,7 +5,8 @@
 # built by build.sh VARIANT: static busybox, bash, ndctl and daxctl with
 # their shared libraries, /lib/modules/<release> (daxctl looks drivers up by
 # module name through libkmod, built-in ones too), the guest tests and the
-# kernel's dax selftests (installed with their runner in /kselftest).
+# kernel's dax and memory-hotplug selftests (installed with their runner in
+# /kselftest).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -69,11 +70,12 @@ fi
 
 cp "$TOP/guest/init" "$root/init"
 cp "$TOP"/tests/e2e/*.sh "$root/tests/"
-# The kernel's dax selftests, installed as a maintainer installs them
-# (run_kselftest.sh, kselftest-list.txt, the tests), into /kselftest.
-kmake O="$out" -C "$KMEM_SRC/tools/testing/selftests" TARGETS=dax \
+# The kernel's dax and memory-hotplug selftests, installed as a maintainer
+# installs them (run_kselftest.sh, kselftest-list.txt, the tests), into
+# /kselftest.
+kmake O="$out" -C "$KMEM_SRC/tools/testing/selftests" TARGETS="dax memory-hotplug" \
 	INSTALL_PATH="$root/kselftest" install >"$out/kselftest-install.log" 2>&1 ||
-	die "cannot install the dax selftests (see $out/kselftest-install.log)"
+	die "cannot install the dax and memory-hotplug selftests (see $out/kselftest-install.log)"
 chmod +x "$root/init" "$root"/tests/*.sh
 
 (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) >"$KMEM_OUT/initramfs-$variant.cpio"

@@ -324,8 +324,9 @@ cp /proc/iomem /tmp/iomem.f1
 if ! kasan_skip "state unplugged -> online_kernel (a device on node 2)"; then
 	sweep online_kernel "state unplugged -> online_kernel (a device on node 2)" "to_state unplugged" online_kernel strict
 	# The hot-add maps the memory into the kernel's direct map, and on
-	# x86 the page tables for it come from alloc_low_page(), GFP_ATOMIC
-	# after boot.  When one of them could not be allocated, x86 used the
+	# x86 the page tables for it come from alloc_low_page(), the page
+	# allocator after boot.  When one of them could not be allocated,
+	# x86 used the
 	# NULL page (an oops in phys_pmd_init() under phys_pud_init(); the
 	# full-scale sweep above hit it).  Fail the first of them: the hot-add
 	# must fail with ENOMEM instead and a retry succeed.
